@@ -1,0 +1,47 @@
+# The two commands: `make run` (the portal with its worker and demo data) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+MESSAGES := locale/kk/LC_MESSAGES/django.mo locale/ru/LC_MESSAGES/django.mo
+
+.PHONY: run test setup lint messages bench compose-check clean
+
+run: setup
+	$(MANAGE) embedded
+
+test: setup
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+setup: $(VENV)/.installed node_modules/.installed $(MESSAGES)
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+locale/%/LC_MESSAGES/django.mo: locale/%/LC_MESSAGES/django.po $(VENV)/.installed
+	$(MANAGE) compilemessages --locale $* --verbosity 0
+
+messages: $(VENV)/.installed
+	$(MANAGE) makemessages -l kk -l ru --no-obsolete --ignore=.venv --ignore=node_modules --ignore=var \
+		--ignore=tests --ignore=bench
+
+lint: setup
+	$(PY) -m ruff check .
+	$(MANAGE) makemigrations --check --dry-run
+
+bench: setup
+	$(PY) bench/pipeline.py
+	$(PY) bench/pages.py
+
+compose-check:
+	docker-compose -f docker-compose.yml config --quiet
+
+clean:
+	rm -rf var/test var/broker

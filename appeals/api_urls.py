@@ -1,0 +1,8 @@
+"""REST API of the appeals app. `router` holds the per-college routes (mounted under
+/api/v1/colleges/<college>/); `urlpatterns` any routes outside a college (mounted under /api/v1/)."""
+
+from rest_framework.routers import SimpleRouter
+
+router = SimpleRouter(use_regex_path=False)
+
+urlpatterns: list = []

@@ -1,0 +1,53 @@
+"""The append-only audit log: every state change and sign-in, with who, what, when and the college."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+from .models import AuditEntry, College, User
+
+
+def audit_log(
+    *,
+    action: str,
+    college: College | int | None,
+    actor: User | None,
+    obj: models.Model | None = None,
+    data: dict[str, Any] | None = None,
+    ip: str | None = None,
+) -> AuditEntry:
+    """Append one entry. Called by services inside their transaction, so a rolled-back change leaves
+    no entry behind and a committed one always has its entry."""
+    actor_label = ""
+    if actor is not None and actor.is_authenticated:
+        actor_label = actor.username
+    else:
+        actor = None
+    return AuditEntry.objects.create(
+        college_id=college.pk if isinstance(college, College) else college,
+        actor=actor,
+        actor_label=actor_label,
+        action=action,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
+        data=_jsonable(data or {}),
+        ip=ip,
+    )
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    if isinstance(value, models.Model):
+        return value.pk
+    return str(value)
+
+
+def client_ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None

@@ -1,0 +1,1 @@
+"""Generated official documents: kinds, the pipeline and rendering."""

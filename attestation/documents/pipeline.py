@@ -1,0 +1,199 @@
+"""The documents pipeline (DESIGN.md): outbox row → relay / on_commit → idempotent render task.
+
+* ``document_request`` writes the Document row in the caller's transaction (the outbox) and asks
+  for it to be enqueued after commit. Nothing touches the broker before commit, and a broker that is
+  down only delays the document: the relay enqueues it later.
+* ``document_render`` locks the row, returns at once when it is already done, renders outside the
+  lock, then stores the file atomically under a fixed name and records the sha256. A redelivered
+  task (worker killed mid-render) therefore produces the same single file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import socket
+from datetime import timedelta
+
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django_scopes import scopes_disabled
+
+from ..audit import audit_log
+from ..models import College, Document, User
+from .kinds import DocumentKind, get_kind
+from .render import html_render, pdf_from_html, qr_data_uri
+
+log = logging.getLogger(__name__)
+
+# A pending document whose publish failed (broker down) is retried by the relay after this long …
+RELAY_UNSENT_AFTER = timedelta(seconds=10)
+# … and one sent but not picked up, or stuck rendering (its worker died hard), after this long.
+RELAY_STALE_AFTER = timedelta(minutes=10)
+
+
+def payload_hash(kind: str, payload: dict) -> str:
+    canonical = json.dumps({"kind": kind, "payload": payload}, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def document_request(
+    *, college: College, kind: DocumentKind, subject_id: int, language: str, by: User | None,
+    batch_key: str = "",
+) -> tuple[Document, bool]:
+    """The document of this kind, subject, language and content: the existing one, or a new pending
+    row enqueued after commit. Returns (document, created)."""
+    with translation.override(language):
+        payload = kind.build_payload(college=college, subject_id=subject_id, language=language)
+        title = kind.title(payload, language)
+    digest = payload_hash(kind.code, payload)
+    existing = Document.objects.filter(college=college, kind=kind.code, subject_id=subject_id,
+                                       language=language, input_hash=digest).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            document = Document.objects.create(
+                college=college, kind=kind.code, subject_id=subject_id, title=title[:500], language=language,
+                payload=payload, input_hash=digest, requested_by=by if by and by.is_authenticated else None,
+                student_id=kind.student_of(college=college, subject_id=subject_id), batch_key=batch_key,
+            )
+            audit_log(action="document.requested", college=college, actor=by, obj=document,
+                      data={"kind": kind.code, "subject": subject_id, "language": language})
+    except IntegrityError:
+        # The same request raced us to the unique constraint: theirs is ours.
+        existing = Document.objects.get(college=college, kind=kind.code, subject_id=subject_id,
+                                        language=language, input_hash=digest)
+        return existing, False
+    college_id, document_id = college.pk, document.pk
+    transaction.on_commit(lambda: document_enqueue(college_id=college_id, document_id=document_id))
+    return document, True
+
+
+def document_enqueue(*, college_id: int, document_id: int) -> bool:
+    """Hand the document to the broker. A broker outage is logged, not raised: the relay retries."""
+    from ..tasks import render_document
+
+    try:
+        render_document.apply_async(args=[college_id, document_id], retry=False)
+    except Exception as exc:  # kombu raises a variety of connection errors
+        log.warning("document %s not enqueued, the relay will retry: %s", document_id, exc)
+        return False
+    with scopes_disabled():
+        Document.objects.filter(pk=document_id, status=Document.Status.PENDING).update(enqueued_at=timezone.now())
+    return True
+
+
+def documents_relay() -> int:
+    """Enqueue what fell through: pending documents never sent (or sent long ago) and renders whose
+    worker vanished. Returns how many were sent."""
+    now = timezone.now()
+    with scopes_disabled():
+        unsent = Document.objects.filter(status=Document.Status.PENDING, enqueued_at__isnull=True,
+                                         created_at__lt=now - RELAY_UNSENT_AFTER)
+        stale_pending = Document.objects.filter(status=Document.Status.PENDING,
+                                                enqueued_at__lt=now - RELAY_STALE_AFTER)
+        stale_rendering = Document.objects.filter(status=Document.Status.RENDERING,
+                                                  started_at__lt=now - RELAY_STALE_AFTER)
+        due = list((unsent | stale_pending | stale_rendering).values_list("college_id", "pk")[:1000])
+    sent = 0
+    for college_id, document_id in due:
+        if not document_enqueue(college_id=college_id, document_id=document_id):
+            break  # the broker is down: stop, the next run tries again
+        sent += 1
+    return sent
+
+
+def _worker_label() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def document_render(*, document_id: int) -> Document:
+    """Render and store one document; a no-op when it is already ready (idempotent)."""
+    with transaction.atomic():
+        document = Document.objects.select_for_update().get(pk=document_id)
+        if document.status == Document.Status.READY:
+            return document
+        _transient_commit()
+        document.status = Document.Status.RENDERING
+        document.attempts += 1
+        document.started_at = timezone.now()
+        document.worker = _worker_label()
+        document.save(update_fields=["status", "attempts", "started_at", "worker"])
+
+    pdf = document_pdf(document)
+    digest = hashlib.sha256(pdf).hexdigest()
+
+    with transaction.atomic():
+        document = Document.objects.select_for_update().defer("payload").get(pk=document_id)
+        if document.status == Document.Status.READY:
+            return document  # another delivery of the same task finished first; keep its file
+        document.file.save(f"{document.pk}.pdf", ContentFile(pdf), save=False)
+        document.sha256 = digest
+        document.status = Document.Status.READY
+        document.rendered_at = timezone.now()
+        document.last_error = ""
+        document.save(update_fields=["file", "sha256", "status", "rendered_at", "last_error"])
+        audit_log(action="document.ready", college=document.college_id, actor=None, obj=document,
+                  data={"sha256": digest, "attempts": document.attempts})
+    return document
+
+
+def _transient_commit() -> None:
+    """Marking a render as started need not wait for the disk: if the database loses that mark in a
+    crash, the document is simply pending again and the relay sends it once more."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit = off")
+
+
+def document_pdf(document: Document) -> bytes:
+    """The PDF bytes of a document, in the document's own language."""
+    kind = get_kind(document.kind)
+    if kind is None:
+        raise ValueError(f"unknown document kind {document.kind}")
+    with translation.override(document.language):
+        html = html_render(kind.template, document_context(document))
+    return pdf_from_html(html, kind.stylesheet)
+
+
+def document_context(document: Document) -> dict:
+    return {
+        "document": document,
+        "payload": document.payload,
+        "verify_url": document.verify_url,
+        "qr": qr_data_uri(document.verify_url),
+        "issued_at": timezone.localtime(document.created_at),
+    }
+
+
+def document_mark_failed(*, document_id: int, error: str) -> None:
+    with transaction.atomic():
+        document = Document.objects.select_for_update().get(pk=document_id)
+        if document.status == Document.Status.READY:
+            return
+        document.status = Document.Status.FAILED
+        document.last_error = error[:4000]
+        document.save(update_fields=["status", "last_error"])
+        audit_log(action="document.failed", college=document.college_id, actor=None, obj=document,
+                  data={"error": error[:500], "attempts": document.attempts})
+
+
+def document_retry(*, document: Document, by: User) -> Document:
+    """Administrator: send a failed document through the pipeline again."""
+    if document.status != Document.Status.FAILED:
+        from django.core.exceptions import ValidationError
+
+        raise ValidationError({"status": [_("Only a failed document can be retried.")]})
+    with transaction.atomic():
+        document.status = Document.Status.PENDING
+        document.enqueued_at = None
+        document.save(update_fields=["status", "enqueued_at"])
+        audit_log(action="document.retried", college=document.college, actor=by, obj=document)
+        college_id, document_id = document.college_id, document.pk
+        transaction.on_commit(lambda: document_enqueue(college_id=college_id, document_id=document_id))
+    return document

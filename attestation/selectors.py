@@ -1,0 +1,146 @@
+"""Reads, always given the college (and the access of the user, where visibility depends on it).
+
+A student sees only their own record, transcript and documents; what they may not see does not exist
+for them (404), exactly like another college's objects.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
+
+from .models import (
+    AuditEntry,
+    Campaign,
+    CampaignGroup,
+    College,
+    Discipline,
+    Document,
+    Group,
+    Membership,
+    Notification,
+    Program,
+    Student,
+    TranscriptEntry,
+)
+from .tenancy import CollegeAccess
+
+
+def programs_list(*, college: College) -> QuerySet[Program]:
+    return Program.objects.filter(college=college).order_by("code")
+
+
+def groups_list(*, college: College, search: str = "") -> QuerySet[Group]:
+    groups = Group.objects.filter(college=college).select_related("program")
+    if search:
+        groups = groups.filter(name__icontains=search)
+    return groups.annotate(student_count=Count("students")).order_by("name")
+
+
+def disciplines_list(*, college: College, program_id: int | None = None, search: str = "") -> QuerySet[Discipline]:
+    disciplines = Discipline.objects.filter(college=college).select_related("program")
+    if program_id:
+        disciplines = disciplines.filter(program_id=program_id)
+    if search:
+        disciplines = disciplines.filter(Q(code__icontains=search) | Q(name__icontains=search)
+                                         | Q(name_kk__icontains=search) | Q(name_ru__icontains=search))
+    return disciplines.order_by("program__code", "semester", "code")
+
+
+def students_list(*, access: CollegeAccess, search: str = "", group_id: int | None = None) -> QuerySet[Student]:
+    students = Student.objects.filter(college=access.college).select_related("group__program", "user")
+    if access.is_student:
+        students = students.filter(user=access.user)
+    elif not access.is_staff_or_admin:
+        return students.none()
+    if group_id:
+        students = students.filter(group_id=group_id)
+    if search:
+        search = search.strip()
+        students = students.filter(Q(full_name__icontains=search) | Q(iin__startswith=search))
+    return students.order_by("full_name", "id")
+
+
+def student_get(*, access: CollegeAccess, pk: int) -> Student:
+    student = students_list(access=access).filter(pk=pk).first()
+    if student is None:
+        raise Http404
+    return student
+
+
+def transcript_list(*, access: CollegeAccess, student_id: int | None = None) -> QuerySet[TranscriptEntry]:
+    entries = TranscriptEntry.objects.filter(college=access.college).select_related("discipline", "student")
+    if access.is_student:
+        entries = entries.filter(student__user=access.user)
+    elif not access.is_staff_or_admin:
+        return entries.none()
+    if student_id:
+        entries = entries.filter(student_id=student_id)
+    return entries.order_by("student_id", "discipline__semester", "discipline__code", "attempt")
+
+
+def documents_list(*, access: CollegeAccess, kind: str = "", subject_id: int | None = None) -> QuerySet[Document]:
+    documents = Document.objects.filter(college=access.college).defer("payload")
+    if access.is_student:
+        documents = documents.filter(student__user=access.user)
+    elif not access.is_staff_or_admin:
+        return documents.none()
+    if kind:
+        documents = documents.filter(kind=kind)
+    if subject_id:
+        documents = documents.filter(subject_id=subject_id)
+    return documents.order_by("-created_at", "-id")
+
+
+def document_get(*, access: CollegeAccess, pk: int) -> Document:
+    document = documents_list(access=access).filter(pk=pk).first()
+    if document is None:
+        raise Http404
+    return document
+
+
+def members_list(*, college: College) -> QuerySet[Membership]:
+    return Membership.objects.filter(college=college).select_related("user").order_by("role", "user__username")
+
+
+def audit_list(*, college: College) -> QuerySet[AuditEntry]:
+    return AuditEntry.objects.filter(college=college).order_by("-created_at", "-id")
+
+
+def college_counts(*, college: College) -> dict[str, int]:
+    return {
+        "programs": Program.objects.filter(college=college).count(),
+        "groups": Group.objects.filter(college=college).count(),
+        "students": Student.objects.filter(college=college).count(),
+        "disciplines": Discipline.objects.filter(college=college).count(),
+        "transcript_entries": TranscriptEntry.objects.filter(college=college).count(),
+        "documents_pending": Document.objects.filter(
+            college=college, status__in=[Document.Status.PENDING, Document.Status.RENDERING]).count(),
+        "documents_failed": Document.objects.filter(college=college, status=Document.Status.FAILED).count(),
+    }
+
+
+def campaigns_list(*, college: College) -> QuerySet[Campaign]:
+    return (Campaign.objects.filter(college=college)
+            .prefetch_related(Prefetch("campaign_groups", CampaignGroup.objects.select_related("group")))
+            .order_by("-starts_on", "id"))
+
+
+def campaign_of_group(*, college: College, group_id: int, on: date | None = None) -> Campaign | None:
+    """The campaign a group takes part in (the one running or next on ``on``, else the latest)."""
+    campaigns = Campaign.objects.filter(college=college, campaign_groups__group_id=group_id)
+    if on is not None:
+        upcoming = campaigns.filter(ends_on__gte=on).order_by("starts_on").first()
+        if upcoming is not None:
+            return upcoming
+    return campaigns.order_by("-starts_on").first()
+
+
+def notifications_list(*, access: CollegeAccess) -> QuerySet[Notification]:
+    return Notification.objects.filter(college=access.college, user=access.user).order_by("-created_at", "-id")
+
+
+def notifications_unread(*, access: CollegeAccess) -> int:
+    return Notification.objects.filter(college=access.college, user=access.user, read_at__isnull=True).count()

@@ -1,0 +1,44 @@
+"""Sign-ins, sign-outs and failed sign-ins go to the audit log; changes of colleges and memberships,
+from anywhere (services, the operator's admin), drop the cached tenancy facts."""
+
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from .audit import audit_log, client_ip
+from .models import College, Membership
+from .tenancy import tenancy_forget
+
+
+@receiver([post_save, post_delete], sender=Membership)
+def forget_membership(sender, instance, **kwargs) -> None:
+    college, user = instance.college, instance.user
+    tenancy_forget(college=college, user=user)
+    transaction.on_commit(lambda: tenancy_forget(college=college, user=user))
+
+
+@receiver([post_save, post_delete], sender=College)
+def forget_college(sender, instance, **kwargs) -> None:
+    tenancy_forget(college=instance)
+    transaction.on_commit(lambda: tenancy_forget(college=instance))
+
+
+@receiver(user_logged_in)
+def audit_sign_in(sender, request, user, **kwargs) -> None:
+    audit_log(action="auth.signed_in", college=None, actor=user, obj=user,
+              ip=client_ip(request) if request else None)
+
+
+@receiver(user_logged_out)
+def audit_sign_out(sender, request, user, **kwargs) -> None:
+    if user is not None:
+        audit_log(action="auth.signed_out", college=None, actor=user, obj=user,
+                  ip=client_ip(request) if request else None)
+
+
+@receiver(user_login_failed)
+def audit_sign_in_failed(sender, credentials, request=None, **kwargs) -> None:
+    login = credentials.get("username") or credentials.get("email") or credentials.get("login") or ""
+    audit_log(action="auth.sign_in_failed", college=None, actor=None, data={"login": str(login)[:150]},
+              ip=client_ip(request) if request else None)

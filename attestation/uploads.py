@@ -1,0 +1,104 @@
+"""Uploaded files (signed scans, diploma works, supporting documents, appeal attachments): the type is sniffed from the content (never trusted from the name or the browser), the size
+is checked before anything is stored, and the files live outside the web root (models.uploads_storage),
+served only through views that check permissions."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import zipfile
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+MB = 1024 * 1024
+SCAN_MAX_BYTES = 20 * MB  # the signed paper copy of a protocol
+DOCUMENT_MAX_BYTES = 10 * MB  # a medical or other supporting document, the authorities' decision
+WORK_MAX_BYTES = 50 * MB  # a diploma work or presentation
+
+PDF, JPEG, PNG, DOCX, PPTX, ODT, ODP = "pdf", "jpeg", "png", "docx", "pptx", "odt", "odp"
+CONTENT_TYPES = {PDF: "application/pdf", JPEG: "image/jpeg", PNG: "image/png",
+                 DOCX: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                 PPTX: "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+                 ODT: "application/vnd.oasis.opendocument.text",
+                 ODP: "application/vnd.oasis.opendocument.presentation"}
+EXTENSIONS = {PDF: "pdf", JPEG: "jpg", PNG: "png", DOCX: "docx", PPTX: "pptx", ODT: "odt", ODP: "odp"}
+LABELS = {PDF: "PDF", JPEG: "JPEG", PNG: "PNG", DOCX: "DOCX", PPTX: "PPTX", ODT: "ODT", ODP: "ODP"}
+
+SCAN_TYPES = (PDF, JPEG, PNG)
+WORK_TYPES = (PDF, DOCX, ODT)
+REVIEW_TYPES = (PDF, JPEG, PNG, DOCX)
+PRESENTATION_TYPES = (PDF, PPTX, ODP)
+
+
+class UploadRefused(Exception):
+    """A file refused: 413 (too large) or 415 (not an accepted type), with a message for people."""
+
+    def __init__(self, message: str, status: int, field: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.field = field
+
+
+@dataclass(frozen=True)
+class CheckedUpload:
+    data: bytes
+    kind: str
+    sha256: str
+
+    @property
+    def content_type(self) -> str:
+        return CONTENT_TYPES[self.kind]
+
+    @property
+    def name(self) -> str:
+        return f"upload.{EXTENSIONS[self.kind]}"
+
+
+def _zip_kind(data: bytes) -> str | None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+            if "mimetype" in names:
+                mimetype = archive.read("mimetype").decode("ascii", "replace").strip()
+                return {CONTENT_TYPES[ODT]: ODT, CONTENT_TYPES[ODP]: ODP}.get(mimetype)
+    except (zipfile.BadZipFile, OSError, ValueError, KeyError):
+        return None
+    if "[Content_Types].xml" in names:
+        if any(n.startswith("word/") for n in names):
+            return DOCX
+        if any(n.startswith("ppt/") for n in names):
+            return PPTX
+    return None
+
+
+def sniff(data: bytes) -> str | None:
+    """The type of a file from its first bytes (and, for office files, the archive's content), or None."""
+    if data.startswith(b"%PDF-"):
+        return PDF
+    if data.startswith(b"\xff\xd8\xff"):
+        return JPEG
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return PNG
+    if data.startswith(b"PK\x03\x04"):
+        return _zip_kind(data)
+    return None
+
+
+def upload_check(upload, *, allowed: tuple[str, ...], max_bytes: int, field: str) -> CheckedUpload:
+    """Read an uploaded file and check its size and sniffed type; raises UploadRefused (413/415)."""
+    size = getattr(upload, "size", None)
+    if size is not None and size > max_bytes:
+        raise UploadRefused(_("The file is %(size)s MB; the limit is %(limit)s MB.")
+                            % {"size": round(size / MB, 1), "limit": max_bytes // MB}, 413, field)
+    data = upload.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise UploadRefused(_("The file is larger than %(limit)s MB.") % {"limit": max_bytes // MB}, 413, field)
+    if not data:
+        raise UploadRefused(_("The file is empty."), 415, field)
+    kind = sniff(data)
+    if kind not in allowed:
+        raise UploadRefused(_("The file is not a %(types)s file (judged by its content, not its name).")
+                            % {"types": " / ".join(LABELS[t] for t in allowed)}, 415, field)
+    return CheckedUpload(data, kind, hashlib.sha256(data).hexdigest())

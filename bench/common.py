@@ -1,0 +1,87 @@
+"""Shared set-up of the benchmarks: a database of their own with the demo data, their own files."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/attestation_bench"
+
+
+def bench_env(**extra: str) -> dict[str, str]:
+    """Environment for this process and every process the benchmark starts."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTEST_VERSION",)}
+    env.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
+    env.setdefault("ATTESTATION_VAR_DIR", str(OUT / "var"))
+    env.setdefault("DJANGO_SETTINGS_MODULE", "attestation.settings")
+    env.update(extra)
+    return env
+
+
+def ensure_postgres_database(url: str) -> None:
+    if not url.startswith("postgres"):
+        return
+    import psycopg2
+
+    name = url.rsplit("/", 1)[1]
+    admin = psycopg2.connect(url.rsplit("/", 1)[0] + "/postgres")
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if cursor.fetchone() is None:
+            cursor.execute(f'CREATE DATABASE "{name}"')
+    admin.close()
+
+
+def setup_django(**extra: str) -> dict[str, str]:
+    env = bench_env(**extra)
+    os.environ.update(env)
+    ensure_postgres_database(env["DATABASE_URL"])
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from attestation.demo import demo_seed
+
+    demo_seed()
+    return env
+
+
+def wait_until(predicate, timeout: float, interval: float = 0.1):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    raise TimeoutError
+
+
+def start(command: list[str], env: dict[str, str], log_name: str) -> subprocess.Popen:
+    OUT.mkdir(parents=True, exist_ok=True)
+    log = open(OUT / f"{log_name}.log", "w")  # noqa: SIM115 (lives as long as the process)
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def python() -> str:
+    return sys.executable
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def children(pid: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except FileNotFoundError:
+        return []

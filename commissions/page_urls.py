@@ -1,0 +1,5 @@
+"""Pages of the commissions app under /colleges/<college>/ (namespace "commissions")."""
+
+app_name = "commissions"
+
+urlpatterns: list = []

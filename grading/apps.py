@@ -1,0 +1,20 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class GradingConfig(AppConfig):
+    name = "grading"
+    verbose_name = _("Grading, admission and honours")
+
+    def ready(self) -> None:
+        from attestation.menus import MenuItem, register
+
+        from . import documents  # noqa: F401  (registers the admission order, decision and certificate kinds)
+
+        staff = frozenset({"admin", "staff"})
+        register(MenuItem(_("Admission to final attestation"), "grading:admissions", staff, order=20))
+        register(MenuItem(_("Individual attestation"), "grading:individual", frozenset({"admin"}), order=25))
+        register(MenuItem(_("Final attestation results"), "grading:results", staff, order=30))
+        register(MenuItem(_("Honours diplomas"), "grading:honours", staff, order=40))
+        register(MenuItem(_("Diploma decisions and certificates"), "grading:decisions", staff, order=50))
+        register(MenuItem(_("My final attestation"), "grading:me", frozenset({"student"}), order=10))

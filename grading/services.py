@@ -1,0 +1,563 @@
+"""Writes of the grading app: check the rules, save, audit, issue documents.
+
+Every function takes the college explicitly (from the URL, never from a body) and the acting user (``by``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from attestation.audit import audit_log
+from attestation.documents.kinds import get_kind
+from attestation.documents.pipeline import document_request
+from attestation.models import (
+    Campaign,
+    CampaignGroup,
+    College,
+    Discipline,
+    Document,
+    Group,
+    Role,
+    Student,
+    TranscriptEntry,
+    User,
+)
+from attestation.rules import RulesBroken, RuleViolation
+
+from . import rules, selectors
+from .models import (
+    Admission,
+    AdmissionOrder,
+    DecisionBatch,
+    DiplomaDecision,
+    HonoursConfirmation,
+    IndividualAttestation,
+)
+
+log = logging.getLogger(__name__)
+
+
+def _field_error(field_name: str, message: str) -> ValidationError:
+    return ValidationError({field_name: [message]})
+
+
+def _same_college(college: College, **objects) -> None:
+    for name, obj in objects.items():
+        if obj is not None and obj.college_id != college.pk:
+            raise _field_error(name, _("Not found in this college."))
+
+
+# --- Grade entry: RET-03, EAR-01 … EAR-03 -----------------------------------------------------------------------
+
+
+@dataclass
+class GradeEntryContext:
+    """What grade_entry_check needs, loaded once for a whole import (three queries) instead of per row: the
+    attempts of final attestation components, the campaigns of every group and the individual attestations.
+    Rows accepted during the import are noted, so a later row of the same file sees them."""
+
+    college: College
+    attempts: dict[tuple[int, int], dict[int, str]] = field(default_factory=lambda: defaultdict(dict))
+    campaigns: dict[int, list[tuple[int, date, date]]] = field(default_factory=lambda: defaultdict(list))
+    individual: dict[tuple[int, int], tuple[str, date]] = field(default_factory=dict)
+
+    def note(self, *, student_id: int, discipline_id: int, attempt: int, letter: str) -> None:
+        self.attempts[(student_id, discipline_id)][attempt] = letter
+
+
+def grade_entry_context(*, college: College, student: Student | None = None) -> GradeEntryContext:
+    """The context for every student of the college (imports), or for one student."""
+    context = GradeEntryContext(college=college)
+    entries = TranscriptEntry.objects.filter(college=college, discipline__is_final_attestation=True)
+    links = CampaignGroup.objects.filter(college=college)
+    records = IndividualAttestation.objects.filter(college=college)
+    if student is not None:
+        entries, records = entries.filter(student=student), records.filter(student=student)
+        links = links.filter(group_id=student.group_id)
+    for student_id, discipline_id, attempt, letter in entries.values_list("student_id", "discipline_id", "attempt",
+                                                                          "letter"):
+        context.attempts[(student_id, discipline_id)][attempt] = letter
+    for group_id, campaign_id, starts_on, ends_on in links.values_list("group_id", "campaign_id",
+                                                                       "campaign__starts_on", "campaign__ends_on"):
+        context.campaigns[group_id].append((campaign_id, starts_on, ends_on))
+    for student_id, campaign_id, kind, planned_on in records.values_list("student_id", "campaign_id", "kind",
+                                                                         "planned_on"):
+        context.individual[(student_id, campaign_id)] = (kind, planned_on)
+    return context
+
+
+def _campaign_of_grade(campaigns: list[tuple[int, date, date]], held_on: date) -> tuple[int, date] | None:
+    """The campaign a final attestation grade belongs to: the first one not ended by the day it was held."""
+    open_ = sorted((c for c in campaigns if c[2] >= held_on), key=lambda c: (c[1], c[0]))
+    return (open_[0][0], open_[0][1]) if open_ else None
+
+
+def grade_entry_check(*, college: College, student: Student, discipline: Discipline, attempt: int,
+                      attempt_reason: str, held_on: date, entry: TranscriptEntry | None = None, letter: str = "",
+                      context: GradeEntryContext | None = None) -> None:
+    """The grading rules every grade entry passes (the transcript API, imports, protocols): raises
+    attestation.rules.RulesBroken citing the rule.
+
+    * RET-03: no new attempt of a final attestation component after a positive grade;
+    * EAR-01 / EAR-02: a final attestation grade dated before the campaign starts needs an individual (early)
+      attestation of the student, and not more than 2 (3 at a correctional institution) months before the start.
+
+    Grades of ordinary curriculum components cost no query. Imports pass a ``context`` loaded once
+    (grade_entry_context) and the ``letter`` of each accepted row; without one, three small queries."""
+    if not discipline.is_final_attestation:
+        return
+    if context is None:
+        context = grade_entry_context(college=college, student=student)
+    known = context.attempts.get((student.pk, discipline.pk), {})
+    own = entry.attempt if entry is not None else None
+    earlier = [(n, grade) for n, grade in known.items() if n != own]
+    violations = []
+    retake = rules.retake_check(is_final_attestation=True, attempt=attempt, earlier=earlier)
+    if retake is not None:
+        violations.append(retake)
+    campaign = _campaign_of_grade(context.campaigns.get(student.group_id, []), held_on)
+    if campaign is not None:
+        campaign_id, starts_on = campaign
+        record = context.individual.get((student.pk, campaign_id))
+        early = rules.early_attestation_check(
+            held_on=held_on, fa_start=starts_on, correctional=college.is_correctional,
+            individual=record is not None and record[0] == IndividualAttestation.Kind.EARLY)
+        if early is not None:
+            violations.append(early)
+    if violations:
+        raise RulesBroken(violations, _("The grade is refused by the rules of attestation."))
+    if letter:
+        context.note(student_id=student.pk, discipline_id=discipline.pk, attempt=attempt, letter=letter)
+
+
+# --- Individual attestation (EAR-01 … EAR-03) ----------------------------------------------------------------------
+
+UPLOAD_MAX_BYTES = 20 * 1024 * 1024
+_MAGIC = {b"%PDF-": "pdf", b"\xff\xd8\xff": "jpg", b"\x89PNG\r\n\x1a\n": "png"}
+
+
+def upload_check(upload, field_name: str = "document") -> str:
+    """A confirming document: a PDF, JPEG or PNG (by its content, not its name) of at most 20 MB; its type."""
+    if upload is None:
+        raise _field_error(field_name, _("Attach the confirming document (PDF, JPEG or PNG)."))
+    if upload.size > UPLOAD_MAX_BYTES:
+        raise _field_error(field_name, _("The file is larger than 20 MB."))
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    for magic, kind in _MAGIC.items():
+        if head.startswith(magic):
+            return kind
+    raise _field_error(field_name, _("Only PDF, JPEG or PNG files are accepted."))
+
+
+@transaction.atomic
+def individual_attestation_create(*, college: College, by: User, student: Student, kind: str, reason: str,
+                                  planned_on: date, document, campaign: Campaign | None = None,
+                                  order_number: str = "", order_date: date | None = None,
+                                  note: str = "") -> IndividualAttestation:
+    """EAR-01 … EAR-03: record that a student takes the final attestation individually, on documents."""
+    _same_college(college, student=student, campaign=campaign)
+    if kind not in IndividualAttestation.Kind.values:
+        raise _field_error("kind", _("Unknown kind."))
+    if reason not in IndividualAttestation.Reason.values:
+        raise _field_error("reason", _("Unknown reason."))
+    upload_check(document)
+    group = student.group
+    campaign = campaign or selectors.campaign_of_group(college=college, group_id=group.pk)
+    if campaign is None:
+        raise _field_error("campaign", _("The student's group is in no attestation campaign."))
+    if not CampaignGroup.objects.filter(college=college, campaign=campaign, group=group).exists():
+        raise _field_error("campaign", _("The student's group is not in this campaign."))
+    violations = rules.individual_attestation_check(
+        reason=reason, study_form=group.study_form, kind=kind, planned_on=planned_on, fa_start=campaign.starts_on,
+        correctional=college.is_correctional)
+    if violations:
+        raise RulesBroken(violations, _("The individual attestation cannot be recorded."))
+    if IndividualAttestation.objects.filter(college=college, campaign=campaign, student=student).exists():
+        raise _field_error("student", _("The student already has an individual attestation in this campaign."))
+    record = IndividualAttestation(college=college, campaign=campaign, student=student, kind=kind, reason=reason,
+                                   planned_on=planned_on, order_number=order_number, order_date=order_date,
+                                   note=note, created_by=by, document_name=getattr(document, "name", "")[:255])
+    record.document.save(getattr(document, "name", "document"), document, save=False)
+    record.save()
+    audit_log(action="individual_attestation.created", college=college, actor=by, obj=record,
+              data={"student": student.pk, "campaign": campaign.pk, "kind": kind, "reason": reason,
+                    "planned_on": planned_on})
+    return record
+
+
+@transaction.atomic
+def individual_attestation_delete(*, college: College, by: User, record: IndividualAttestation) -> None:
+    """Withdraw an individual attestation that no early grade rests on."""
+    early = TranscriptEntry.objects.filter(college=college, student_id=record.student_id,
+                                           discipline__is_final_attestation=True,
+                                           held_on__lt=record.campaign.starts_on, held_on__gte=record.planned_on)
+    if record.kind == IndividualAttestation.Kind.EARLY and early.exists():
+        raise _field_error("non_field_errors", _("An early final attestation grade rests on it; it stays."))
+    audit_log(action="individual_attestation.deleted", college=college, actor=by, obj=record,
+              data={"student": record.student_id, "campaign": record.campaign_id, "kind": record.kind})
+    record.document.delete(save=False)
+    record.delete()
+
+
+# --- Admission (ADM-01, ADM-02) -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StudentViolation(RuleViolation):
+    """A violation about one student, with the open components behind it (ADM-01's 422 lists them)."""
+
+    student: int | None = None
+    debts: tuple[rules.Debt, ...] = ()
+
+
+@transaction.atomic
+def admission_order_issue(*, college: College, by: User, group: Group, students: list[Student], number: str,
+                          order_date: date, campaign: Campaign | None = None,
+                          revoke: list[Student] | None = None) -> AdmissionOrder:
+    """ADM-02: issue the head's order admitting students of a group to the final attestation of its campaign, with
+    its PDF. Refused (ADM-01, 422) when any student listed has academic debt: every such student with every open
+    component. The first order of a group in a campaign is the main order; later ones are supplementary orders that
+    admit more students or revoke admissions: an issued order is never edited."""
+    revoke = list(revoke or [])
+    _same_college(college, group=group, campaign=campaign)
+    for student in [*students, *revoke]:
+        _same_college(college, students=student)
+        if student.group_id != group.pk:
+            raise _field_error("students", _("%(name)s is not in group %(group)s.")
+                               % {"name": student.full_name, "group": group.name})
+    if not students and not revoke:
+        raise _field_error("students", _("Choose at least one student."))
+    number = (number or "").strip()
+    if not number:
+        raise _field_error("order_number", _("The order number is required."))
+    if campaign is None:
+        campaign = selectors.campaign_of_group(college=college, group_id=group.pk, on=order_date)
+    if campaign is None or not CampaignGroup.objects.filter(college=college, campaign=campaign, group=group).exists():
+        raise _field_error("group", _("The group is in no attestation campaign; add it to a campaign first."))
+    # One order of a group at a time: the group row is the lock (two administrators clicking at once).
+    Group.objects.select_for_update().filter(pk=group.pk).first()
+    if AdmissionOrder.objects.filter(college=college, number=number).exists():
+        raise _field_error("order_number", _("An order with this number already exists."))
+
+    current = {a.student_id: a for a in Admission.objects.filter(
+        college=college, campaign=campaign, student__in=[s.pk for s in [*students, *revoke]],
+        revoked_by__isnull=True).select_related("order")}
+    violations: list[RuleViolation] = []
+    evaluations = {e.student_id: e for e in selectors.evaluate(
+        college=college, students=Student.objects.filter(pk__in=[s.pk for s in students]), as_of=order_date)}
+    for student in students:
+        if student.pk in current:
+            order = current[student.pk].order
+            violations.append(StudentViolation(
+                "ADM-02", _("%(name)s is already admitted by order № %(number)s of %(date)s.")
+                % {"name": student.full_name, "number": order.number, "date": order.order_date.strftime("%d.%m.%Y")},
+                "students", student.pk))
+            continue
+        debts = evaluations[student.pk].debts
+        violation = rules.admission_check(student_name=student.full_name, debts=debts)
+        if violation is not None:
+            violations.append(StudentViolation(violation.rule, violation.message, violation.field, student.pk,
+                                               tuple(debts)))
+    for student in revoke:
+        if student.pk not in current:
+            violations.append(StudentViolation(
+                "ADM-02",
+                _("%(name)s is not admitted, so there is no admission to revoke.") % {"name": student.full_name},
+                "revoke", student.pk))
+    if violations:
+        raise RulesBroken(violations, _("The order on admission cannot be issued."))
+
+    main = (AdmissionOrder.objects.filter(college=college, campaign=campaign, group=group,
+                                          kind=AdmissionOrder.Kind.MAIN).order_by("id").first())
+    order = AdmissionOrder(college=college, campaign=campaign, group=group, number=number, order_date=order_date,
+                           issued_by=by, kind=AdmissionOrder.Kind.SUPPLEMENTARY if main else AdmissionOrder.Kind.MAIN,
+                           supplements=main)
+    try:
+        with transaction.atomic():
+            order.save()
+    except IntegrityError as exc:
+        raise _field_error("order_number", _("An order with this number already exists.")) from exc
+    evaluated_at = timezone.now()
+    admissions = [Admission(college=college, campaign=campaign, student=student, order=order, snapshot={
+        "as_of": order_date.isoformat(), "evaluated_at": evaluated_at.isoformat(),
+        "components_checked": [c.code for c in evaluations[student.pk].components], "debts": []})
+        for student in students]
+    Admission.objects.bulk_create(admissions)
+    if revoke:
+        Admission.objects.filter(college=college, campaign=campaign, student__in=[s.pk for s in revoke],
+                                 revoked_by__isnull=True).update(revoked_by=order)
+    audit_log(action="admission.order_issued", college=college, actor=by, obj=order,
+              data={"number": number, "order_date": order_date, "kind": order.kind, "campaign": campaign.pk,
+                    "group": group.pk, "students": [s.pk for s in students], "revoked": [s.pk for s in revoke]})
+    for student in students:
+        audit_log(action="admission.granted", college=college, actor=by, obj=student,
+                  data={"order": order.pk, "number": number, "campaign": campaign.pk,
+                        "components_checked": len(evaluations[student.pk].components)})
+    for student in revoke:
+        audit_log(action="admission.revoked", college=college, actor=by, obj=student,
+                  data={"order": order.pk, "number": number, "campaign": campaign.pk})
+    document, _created = document_request(college=college, kind=get_kind("admission_order"), subject_id=order.pk,
+                                          language=college.language, by=by)
+    order.document = document
+    order.save(update_fields=["document"])
+    return order
+
+
+# --- Honours (HON-03) ------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def honours_confirm(*, college: College, by: User, student: Student, protocol_reference: str, awarded: bool = True,
+                    as_chair: bool = False) -> HonoursConfirmation:
+    """HON-03: record the final attestation commission's decision on the proposed honours diploma, with the
+    protocol it was taken in. Recorded by an administrator, or (``as_chair``, by the commissions app after it
+    checked the user chairs the commission) by the chair. Awarding honours the rules do not allow is refused
+    (HON-01 / HON-02); the commission may decline a proposal (an override, audited)."""
+    _same_college(college, student=student)
+    if not as_chair:
+        from attestation.tenancy import membership_of
+
+        membership = membership_of(college, by)
+        if membership is None or membership.role != Role.ADMIN:
+            raise PermissionDenied
+    protocol_reference = (protocol_reference or "").strip()
+    if not protocol_reference:
+        raise _field_error("protocol_reference", _("Give the protocol of the commission that decided."))
+    evaluation = selectors.evaluate_student(college=college, student=student)
+    if evaluation.campaign_id is None:
+        raise _field_error("student", _("The student's group is in no attestation campaign."))
+    result = evaluation.honours
+    if awarded:
+        violation = rules.honours_confirm_check(result)
+        if violation is not None:
+            raise RulesBroken([violation], _("The honours diploma cannot be confirmed."))
+    elif not result.eligible:
+        raise _field_error("student",
+                           _("No honours diploma is proposed for this student; there is nothing to decline."))
+    figures = {"system": result.system, "gpa": None if result.gpa is None else str(result.gpa),
+               "excellent_share": None if result.excellent_share is None else str(result.excellent_share),
+               "reasons": list(result.reasons)}
+    try:
+        with transaction.atomic():
+            confirmation = HonoursConfirmation.objects.create(
+                college=college, campaign_id=evaluation.campaign_id, student=student, awarded=awarded,
+                protocol_reference=protocol_reference, figures=figures, confirmed_by=by,
+                confirmed_as=HonoursConfirmation.Role.CHAIR if as_chair else HonoursConfirmation.Role.ADMIN)
+    except IntegrityError as exc:
+        raise _field_error("student", _("The commission's decision on honours is already recorded.")) from exc
+    audit_log(action="honours.confirmed" if awarded else "honours.declined", college=college, actor=by,
+              obj=confirmation, data={"student": student.pk, "protocol": protocol_reference, **figures,
+                                      "as_chair": as_chair})
+    return confirmation
+
+
+# --- Decisions (QUA-01) and certificates (RET-04) -------------------------------------------------------------
+
+
+DOCUMENT_KIND = {DiplomaDecision.Kind.DIPLOMA: "diploma_decision",
+                 DiplomaDecision.Kind.CERTIFICATE: "completion_certificate"}
+
+
+def _decision_refusal(evaluation: selectors.StudentEvaluation) -> RuleViolation | None:
+    if not evaluation.admitted:
+        return RuleViolation("ADM-02", _("%(name)s is not admitted to the final attestation by an order.")
+                             % {"name": evaluation.full_name}, "student")
+    outcome = evaluation.outcome
+    return outcome if isinstance(outcome, RuleViolation) else None
+
+
+def _decision_create(*, college: College, by: User | None, evaluation: selectors.StudentEvaluation,
+                     language: str, batch: DecisionBatch | None = None,
+                     kind: str | None = None) -> tuple[DiplomaDecision, bool]:
+    """One decision and its PDF, in the caller's transaction; (decision, created). The unique constraint on
+    (college, campaign, student) makes a second, concurrent attempt find the first."""
+    kind = kind or evaluation.outcome
+    existing = DiplomaDecision.objects.filter(college=college, campaign_id=evaluation.campaign_id,
+                                              student_id=evaluation.student_id).first()
+    if existing is not None:
+        return existing, False
+    qualification = evaluation.qualifications.get(language) or evaluation.qualifications.get("", "")
+    honours = kind == DiplomaDecision.Kind.DIPLOMA and evaluation.honours_status == "confirmed"
+    decision = DiplomaDecision(
+        college=college, campaign_id=evaluation.campaign_id, student_id=evaluation.student_id, kind=kind,
+        qualification=qualification if kind == DiplomaDecision.Kind.DIPLOMA else "",
+        qualification_level=(rules.qualification_level(evaluation.qualifications.get("", "")) or "")
+        if kind == DiplomaDecision.Kind.DIPLOMA else "",
+        honours=honours, gpa=None if evaluation.gpa is None else evaluation.gpa.quantize(Decimal("0.0001")),
+        fa_results=[{"code": r.code, "name": r.name, "kind": r.kind, "percent": r.result.percent,
+                     "letter": r.result.letter, "points": str(r.result.points), "traditional": r.result.traditional,
+                     "held_on": r.result.held_on.isoformat() if r.result.held_on else None, "origin": r.origin}
+                    for r in evaluation.published_results],
+        decided_on=selectors.college_today(college), batch=batch, decided_by=by)
+    try:
+        with transaction.atomic():
+            decision.save()
+    except IntegrityError:
+        return DiplomaDecision.objects.get(college=college, campaign_id=evaluation.campaign_id,
+                                           student_id=evaluation.student_id), False
+    audit_log(action=f"decision.{kind}", college=college, actor=by, obj=decision,
+              data={"student": evaluation.student_id, "campaign": evaluation.campaign_id, "honours": honours,
+                    "qualification": decision.qualification, "batch": batch.pk if batch else None,
+                    "fa": [(r["code"], r["letter"]) for r in decision.fa_results]})
+    document, _created = document_request(
+        college=college, kind=get_kind(DOCUMENT_KIND[kind]), subject_id=decision.pk, language=language, by=by,
+        batch_key=batch.batch_key if batch else "")
+    decision.document = document
+    decision.save(update_fields=["document"])
+    return decision, True
+
+
+@transaction.atomic
+def decision_take(*, college: College, by: User, student: Student, language: str | None = None) -> tuple[
+        DiplomaDecision, bool]:
+    """QUA-01 / RET-04 for one student: the diploma decision with the qualification (every FA component positive)
+    or the certificate of completion (an unsatisfactory result), with its PDF in the college's language. Refused
+    with the rule when the student is not admitted or a final attestation result is missing. (decision, created)."""
+    _same_college(college, student=student)
+    evaluation = selectors.evaluate_student(college=college, student=student)
+    refusal = _decision_refusal(evaluation)
+    if refusal is not None:
+        raise RulesBroken([refusal], _("No decision can be taken for this student."))
+    return _decision_create(college=college, by=by, evaluation=evaluation, language=language or college.language)
+
+
+@transaction.atomic
+def completion_certificate_issue(*, college: College, student: Student, by: User | None) -> Document:
+    """RET-04 (003 §44): the certificate of completion of the full course of study for a student with an
+    unsatisfactory final attestation result; the document (the existing one when it was issued before). Refused
+    (RET-04) when the student has no unsatisfactory published result."""
+    _same_college(college, student=student)
+    evaluation = selectors.evaluate_student(college=college, student=student)
+    violation = rules.certificate_check(fa_results={r.code: r.letter for r in evaluation.fa},
+                                        student_name=evaluation.full_name)
+    if violation is None and not evaluation.admitted:
+        violation = _decision_refusal(evaluation)
+    if violation is not None:
+        raise RulesBroken([violation], _("The certificate cannot be issued."))
+    decision, _created = _decision_create(college=college, by=by, evaluation=evaluation, language=college.language,
+                                          kind=DiplomaDecision.Kind.CERTIFICATE)
+    if decision.kind != DiplomaDecision.Kind.CERTIFICATE:
+        raise RulesBroken([RuleViolation("RET-04", _("A diploma decision was already taken for this student."),
+                                         "student")], _("The certificate cannot be issued."))
+    return decision.document
+
+
+def decision_batch_start(*, college: College, by: User, group: Group,
+                         language: str | None = None) -> tuple[DecisionBatch, bool]:
+    """The decisions and certificates of a whole group, in the background. One batch of a group and campaign
+    runs at a time: the partial unique index refuses a second active row, and a second request joins the running
+    batch (created=False). The batch task is sent after commit."""
+    _same_college(college, group=group)
+    campaign = selectors.campaign_of_group(college=college, group_id=group.pk)
+    if campaign is None:
+        raise _field_error("group", _("The group is in no attestation campaign."))
+    active = DecisionBatch.objects.filter(college=college, campaign=campaign, group=group,
+                                          status__in=DecisionBatch.ACTIVE).first()
+    if active is not None:
+        decision_batch_resend_stale(batch=active)
+        return active, False
+    try:
+        with transaction.atomic():
+            batch = DecisionBatch.objects.create(
+                college=college, campaign=campaign, group=group, language=language or college.language,
+                total=Student.objects.filter(college=college, group=group).count(), started_by=by)
+            audit_log(action="decision.batch_started", college=college, actor=by, obj=batch,
+                      data={"group": group.pk, "campaign": campaign.pk, "total": batch.total})
+    except IntegrityError:
+        # Another request created the active batch between our look and our insert: join it.
+        return DecisionBatch.objects.get(college=college, campaign=campaign, group=group,
+                                         status__in=DecisionBatch.ACTIVE), False
+    college_id, batch_id = college.pk, batch.pk
+    transaction.on_commit(lambda: decision_batch_enqueue(college_id=college_id, batch_id=batch_id))
+    return batch, True
+
+
+def decision_batch_enqueue(*, college_id: int, batch_id: int) -> bool:
+    from .tasks import run_decision_batch
+
+    try:
+        run_decision_batch.apply_async(args=[college_id, batch_id], retry=False)
+    except Exception as exc:  # a broker outage: the batch stays pending, the relay sends it again
+        log.warning("decision batch %s not enqueued: %s", batch_id, exc)
+        return False
+    return True
+
+
+# A batch still waiting this long after it was created was never delivered (the broker was down): joining it or
+# watching its progress sends it again. Running it twice is harmless (decision_batch_run is idempotent).
+BATCH_STALE_AFTER = timedelta(seconds=30)
+
+
+def decision_batch_resend_stale(*, batch: DecisionBatch) -> bool:
+    if batch.status != DecisionBatch.Status.PENDING or batch.created_at > timezone.now() - BATCH_STALE_AFTER:
+        return False
+    return decision_batch_enqueue(college_id=batch.college_id, batch_id=batch.pk)
+
+
+DECISION_CHUNK = 25
+
+
+def decision_batch_run(*, batch_id: int) -> DecisionBatch:
+    """The batch task: decide every student of the group, a few per transaction so that their PDFs start rendering
+    while the rest is decided. Idempotent: a redelivered or second run takes the row lock, skips students already
+    decided (the unique constraint) and finishes the batch."""
+    with transaction.atomic():
+        batch = DecisionBatch.objects.select_for_update().select_related("college").get(pk=batch_id)
+        if batch.status not in DecisionBatch.ACTIVE:
+            return batch
+        batch.status = DecisionBatch.Status.RUNNING
+        batch.started_at = batch.started_at or timezone.now()
+        batch.save(update_fields=["status", "started_at"])
+    college = batch.college
+    evaluations = selectors.evaluate(college=college, students=Student.objects.filter(college=college,
+                                                                                      group_id=batch.group_id))
+    refusals, processed = [], 0
+    for start in range(0, len(evaluations), DECISION_CHUNK):
+        with transaction.atomic():
+            # The lock serialises two runs of the same batch (a redelivered task): no student is decided twice.
+            DecisionBatch.objects.select_for_update().filter(pk=batch.pk).first()
+            for evaluation in evaluations[start:start + DECISION_CHUNK]:
+                refusal = (_decision_refusal(evaluation) if evaluation.campaign_id == batch.campaign_id
+                           else RuleViolation("ADM-02", _("Not in this campaign."), "student"))
+                if refusal is not None and evaluation.decision is None:
+                    refusals.append({"student": evaluation.student_id, "name": evaluation.full_name,
+                                     "rule": refusal.rule, "message": str(refusal.message)})
+                elif evaluation.decision is None:
+                    _decision_create(college=college, by=batch.started_by, evaluation=evaluation,
+                                     language=batch.language, batch=batch)
+                processed += 1
+            DecisionBatch.objects.filter(pk=batch.pk).update(processed=processed)
+    with transaction.atomic():
+        batch = DecisionBatch.objects.select_for_update().get(pk=batch.pk)
+        batch.processed, batch.total = processed, len(evaluations)
+        batch.refusals = refusals
+        batch.status = DecisionBatch.Status.DONE
+        batch.finished_at = timezone.now()
+        batch.save(update_fields=["processed", "total", "refusals", "status", "finished_at"])
+        audit_log(action="decision.batch_finished", college=college, actor=batch.started_by, obj=batch,
+                  data={"processed": processed, "refused": len(refusals)})
+    return batch
+
+
+def decision_batch_fail(*, batch_id: int, error: str) -> None:
+    with transaction.atomic():
+        batch = DecisionBatch.objects.select_for_update().get(pk=batch_id)
+        if batch.status not in DecisionBatch.ACTIVE:
+            return
+        batch.status = DecisionBatch.Status.FAILED
+        batch.last_error = error[:4000]
+        batch.finished_at = timezone.now()
+        batch.save(update_fields=["status", "last_error", "finished_at"])
+        audit_log(action="decision.batch_failed", college=batch.college_id, actor=None, obj=batch,
+                  data={"error": error[:500]})

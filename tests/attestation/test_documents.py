@@ -1,0 +1,171 @@
+"""The documents pipeline in-process (tasks run eagerly): outbox row, render, store, verify, retry.
+tests/attestation/test_worker_pipeline.py runs the same through real Celery workers."""
+
+import hashlib
+import io
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from django_scopes import scope, scopes_disabled
+from pypdf import PdfReader
+
+from attestation.documents import pipeline
+from attestation.models import AuditEntry, Document
+
+
+def base(cast):
+    return f"/api/v1/colleges/{cast.college.slug}"
+
+
+def pdf_text(content: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+
+
+@pytest.fixture
+def request_transcript(api, cast_a, django_capture_on_commit_callbacks):
+    def make(user=None, language="kk", subject=None):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = api(user or cast_a.student_user).post(
+                f"{base(cast_a)}/documents/",
+                {"kind": "transcript", "subject": subject or cast_a.student.pk, "language": language})
+        return response
+
+    return make
+
+
+@pytest.mark.django_db
+def test_a_student_gets_their_transcript_pdf_with_kazakh_text(api, cast_a, request_transcript):
+    response = request_transcript()
+    assert response.status_code == 201, response.json()
+    document = response.json()
+    listed = api(cast_a.student_user).get(f"{base(cast_a)}/documents/{document['id']}/").json()
+    assert listed["status"] == "ready" and len(listed["sha256"]) == 64
+    pdf = api(cast_a.student_user).get(f"{base(cast_a)}/documents/{document['id']}/file/")
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    content = b"".join(pdf.streaming_content)
+    assert hashlib.sha256(content).hexdigest() == listed["sha256"] == pdf["X-Content-SHA256"]
+    text = pdf_text(content)
+    for expected in ("Әбілов Ерлан Серікұлы", "Анатомия", "Қазақ тілі", cast_a.student.iin, "A", "95"):
+        assert expected in text, expected
+    assert listed["verify_url"].split("/v/")[1].rstrip("/") in text.replace("\n", "")
+
+
+@pytest.mark.django_db
+def test_the_same_request_returns_the_same_document(cast_a, request_transcript):
+    first = request_transcript()
+    again = request_transcript()
+    assert first.status_code == 201 and again.status_code == 200
+    assert first.json()["id"] == again.json()["id"]
+    other_language = request_transcript(language="ru")
+    assert other_language.status_code == 201 and other_language.json()["id"] != first.json()["id"]
+
+
+@pytest.mark.django_db
+def test_document_is_rendered_in_its_own_language(api, cast_a, request_transcript):
+    ready = {lang: request_transcript(language=lang).json() for lang in ("ru", "en")}
+    texts = {}
+    for lang, document in ready.items():
+        content = b"".join(api(cast_a.admin).get(f"{base(cast_a)}/documents/{document['id']}/file/").streaming_content)
+        texts[lang] = pdf_text(content)
+    assert "Student" in texts["en"] and "Студент" in texts["ru"]
+    assert "Student" not in texts["ru"]
+
+
+@pytest.mark.django_db
+def test_render_is_idempotent_and_keeps_one_file(cast_a, request_transcript):
+    document_id = request_transcript().json()["id"]
+    with scope(college=cast_a.college.pk):
+        first = Document.objects.get(pk=document_id)
+        again = pipeline.document_render(document_id=document_id)
+    assert again.attempts == first.attempts == 1
+    assert again.sha256 == first.sha256
+    folder = first.file.storage.path(first.file.name).rsplit("/", 1)[0]
+    import os
+
+    assert [n for n in os.listdir(folder) if n.startswith(f"{document_id}-")] == [first.file.name.rsplit("/", 1)[1]]
+
+
+@pytest.mark.django_db
+def test_verification_page_and_api_are_public(api, page, cast_a, request_transcript):
+    created = request_transcript().json()
+    document = api(cast_a.student_user).get(f"{base(cast_a)}/documents/{created['id']}/").json()
+    token = document["verify_url"].rstrip("/").rsplit("/", 1)[1]
+    facts = api().get(f"/api/v1/verify/{token}/")
+    assert facts.status_code == 200
+    body = facts.json()
+    assert (body["kind"], body["sha256"], body["issuer"]["slug"]) == ("transcript", document["sha256"],
+                                                                      cast_a.college.slug)
+    html = page().get(f"/v/{token}/").content.decode()
+    assert document["sha256"] in html and cast_a.college.name_en in html or cast_a.college.name_kk in html
+    assert api().get("/api/v1/verify/not-a-token/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_failing_render_ends_failed_and_the_administrator_retries(api, cast_a, request_transcript, monkeypatch,
+                                                                    django_capture_on_commit_callbacks):
+    calls = {"n": 0}
+    real = pipeline.pdf_from_html
+
+    def disk_full(html, stylesheet="print.css"):
+        calls["n"] += 1
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pipeline, "pdf_from_html", disk_full)
+    document = request_transcript().json()
+    failed = api(cast_a.admin).get(f"{base(cast_a)}/documents/{document['id']}/").json()
+    assert failed["status"] == "failed" and "No space left" in failed["last_error"]
+    assert calls["n"] == 4  # the first run and three retries
+    assert api(cast_a.student_user).post(f"{base(cast_a)}/documents/{document['id']}/retry/").status_code == 403
+
+    monkeypatch.setattr(pipeline, "pdf_from_html", real)
+    with django_capture_on_commit_callbacks(execute=True):
+        retried = api(cast_a.admin).post(f"{base(cast_a)}/documents/{document['id']}/retry/")
+    assert retried.status_code == 200
+    ready = api(cast_a.admin).get(f"{base(cast_a)}/documents/{document['id']}/").json()
+    assert ready["status"] == "ready" and ready["last_error"] == ""
+    with scopes_disabled():
+        actions = list(AuditEntry.objects.filter(object_id=str(document["id"]), object_type="attestation.document")
+                       .order_by("id").values_list("action", flat=True))
+    assert actions == ["document.requested", "document.failed", "document.retried", "document.ready"]
+
+
+@pytest.mark.django_db
+def test_file_of_a_document_not_ready_answers_409(api, cast_a):
+    response = api(cast_a.admin).get(f"{base(cast_a)}/documents/{cast_a.document.pk}/file/")
+    assert response.status_code == 409
+
+
+@pytest.mark.django_db
+def test_only_on_demand_kinds_can_be_requested(api, cast_a):
+    response = api(cast_a.admin).post(f"{base(cast_a)}/documents/", {"kind": "protocol", "subject": 1})
+    assert response.status_code == 400 and response.json()["errors"][0]["field"] == "kind"
+    unknown = api(cast_a.admin).post(f"{base(cast_a)}/documents/", {"kind": "passport", "subject": 1})
+    assert unknown.status_code == 400
+
+
+@pytest.mark.django_db
+def test_relay_enqueues_what_was_never_sent(cast_a):
+    with scopes_disabled():
+        Document.objects.filter(pk=cast_a.document.pk).update(created_at=timezone.now() - timedelta(minutes=1))
+    # The fixture's document has an empty payload: the relay sends it, the render produces it.
+    assert pipeline.documents_relay() == 1
+    with scopes_disabled():
+        document = Document.objects.get(pk=cast_a.document.pk)
+    assert document.status == "ready"
+    assert pipeline.documents_relay() == 0
+
+
+@pytest.mark.django_db
+def test_transcript_page_requests_and_downloads_the_pdf(page, cast_a, django_capture_on_commit_callbacks):
+    client = page(cast_a.student_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/colleges/{cast_a.college.slug}/students/{cast_a.student.pk}/transcript.pdf",
+                               {"language": "kk"}, follow=True)
+    assert response.status_code == 200
+    with scopes_disabled():
+        document = Document.objects.get(student=cast_a.student, kind="transcript", status="ready")
+    html = client.get(f"/colleges/{cast_a.college.slug}/students/{cast_a.student.pk}/").content.decode()
+    assert f"/documents/{document.pk}/file/" in html
+    download = client.get(f"/colleges/{cast_a.college.slug}/documents/{document.pk}/file/")
+    assert download.status_code == 200 and b"".join(download.streaming_content)[:5] == b"%PDF-"

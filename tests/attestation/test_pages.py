@@ -1,0 +1,150 @@
+"""Server-rendered pages: per role, search and pagination, forms, languages, query counts."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django_scopes import scopes_disabled
+
+from attestation.models import Membership, Program, Student
+
+from ..factories import valid_iin
+
+
+def college_url(cast, path=""):
+    return f"/colleges/{cast.college.slug}/{path}"
+
+
+@pytest.mark.django_db
+def test_anonymous_visitors_are_sent_to_sign_in(page, cast_a):
+    response = page().get(college_url(cast_a, "students/"))
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.django_db
+def test_dashboard_differs_by_role(page, cast_a):
+    admin = page(cast_a.admin).get(college_url(cast_a)).content.decode()
+    assert "Import students and grades" in admin and "Recent changes" in admin
+    staff = page(cast_a.staff).get(college_url(cast_a)).content.decode()
+    assert "students" in staff and "Import students and grades" not in staff
+    student = page(cast_a.student_user).get(college_url(cast_a)).content.decode()
+    assert cast_a.student.full_name in student and "My transcript" in student
+
+
+@pytest.mark.django_db
+def test_students_cannot_open_staff_pages(page, cast_a):
+    client = page(cast_a.student_user)
+    for path in ("students/", "registry/programs/", "import/", "audit/", "members/"):
+        assert client.get(college_url(cast_a, path)).status_code == 403, path
+
+
+@pytest.mark.django_db
+def test_college_switcher_lists_every_college_of_the_user(page, cast_a, cast_b):
+    with scopes_disabled():
+        Membership.objects.create(college=cast_b.college, user=cast_a.admin, role="staff")
+    html = page(cast_a.admin).get(college_url(cast_a)).content.decode()
+    assert 'id="college-switcher"' in html
+    assert college_url(cast_b) in html
+    home = page(cast_a.admin).get("/")
+    assert home.status_code == 200 and college_url(cast_b).encode() in home.content
+
+
+@pytest.mark.django_db
+def test_student_list_searches_and_paginates(page, cast_a):
+    with scopes_disabled():
+        Student.objects.bulk_create([Student(college=cast_a.college, group=cast_a.group, iin=valid_iin(),
+                                             full_name=f"Сәрсенов Студент {n:02d}") for n in range(40)])
+    client = page(cast_a.admin)
+    first = client.get(college_url(cast_a, "students/")).content.decode()
+    assert "42 students" in first and "1 / 2" in first
+    second = client.get(college_url(cast_a, "students/?page=2")).content.decode()
+    assert "Сәрсенов Студент 39" in second or "Әбілов" in second
+    found = client.get(college_url(cast_a, "students/"), {"q": cast_a.student.iin[:8]}).content.decode()
+    assert cast_a.student.full_name in found
+    partial = client.get(college_url(cast_a, "students/"), {"q": "Студент 07"}, HTTP_HX_REQUEST="true")
+    assert b"<html" not in partial.content and "Сәрсенов Студент 07" in partial.content.decode()
+
+
+@pytest.mark.django_db
+def test_student_list_queries_do_not_grow_with_rows(page, cast_a):
+    client = page(cast_a.admin)
+    client.get(college_url(cast_a, "students/"))  # warm the session and caches
+    with CaptureQueriesContext(connection) as few:
+        client.get(college_url(cast_a, "students/"))
+    with scopes_disabled():
+        Student.objects.bulk_create([Student(college=cast_a.college, group=cast_a.group, iin=valid_iin(),
+                                             full_name=f"Жақсыбеков {n:02d}") for n in range(28)])
+    with CaptureQueriesContext(connection) as many:
+        client.get(college_url(cast_a, "students/"))
+    assert len(many) == len(few)
+
+
+@pytest.mark.django_db
+def test_transcript_page_queries_do_not_grow_with_entries(page, cast_a):
+    client = page(cast_a.admin)
+    url = college_url(cast_a, f"students/{cast_a.student.pk}/")
+    client.get(url)
+    with CaptureQueriesContext(connection) as before:
+        client.get(url)
+    with CaptureQueriesContext(connection) as other:
+        client.get(college_url(cast_a, f"students/{cast_a.other_student.pk}/"))
+    assert len(before) == len(other)
+
+
+@pytest.mark.django_db
+def test_administrator_creates_and_edits_registry_items_with_pages(page, cast_a):
+    client = page(cast_a.admin)
+    response = client.post(college_url(cast_a, "registry/programs/new/"), {
+        "code": "07130700", "name": "Electrical", "grading_system": "traditional", "fa_scheme": "diploma_work"})
+    assert response.status_code == 302
+    with scopes_disabled():
+        program = Program.objects.get(college=cast_a.college, code="07130700")
+    duplicate = client.post(college_url(cast_a, "registry/programs/new/"), {
+        "code": "07130700", "name": "Again", "grading_system": "letter", "fa_scheme": "exams"})
+    assert duplicate.status_code == 200 and "already exists" in duplicate.content.decode()
+    edit = client.post(college_url(cast_a, f"registry/programs/{program.pk}/edit/"), {
+        "code": "07130700", "name": "Electrical engineering", "grading_system": "traditional",
+        "fa_scheme": "diploma_work"})
+    assert edit.status_code == 302
+    program.refresh_from_db()
+    assert program.name == "Electrical engineering"
+
+
+@pytest.mark.django_db
+def test_student_form_shows_a_clear_iin_error(page, cast_a):
+    response = page(cast_a.admin).post(college_url(cast_a, "students/new/"), {
+        "iin": "080424518412", "full_name": "Test", "group": cast_a.group.pk})
+    assert response.status_code == 200
+    assert "control digit" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_language_switch_changes_the_page_language(page, cast_a):
+    client = page(cast_a.admin)
+    response = client.post("/i18n/setlang/", {"language": "ru", "next": college_url(cast_a)}, follow=True)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'lang="ru"' in html and "Студенты" in html
+    client.post("/i18n/setlang/", {"language": "kk", "next": college_url(cast_a)})
+    assert "Білім алушылар" in client.get(college_url(cast_a)).content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["kk", "ru", "en"])
+def test_every_page_renders_in_every_language(page, cast_a, language):
+    client = page(cast_a.admin, language=language)
+    for path in ("", "students/", f"students/{cast_a.student.pk}/", "registry/programs/", "registry/groups/",
+                 "registry/disciplines/", "import/", "documents/", "audit/", "members/", "students/new/",
+                 "registry/programs/new/"):
+        response = client.get(college_url(cast_a, path))
+        assert response.status_code == 200, path
+        assert f'lang="{language}"'.encode() in response.content
+    assert page(language=language).get("/accounts/login/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_documents_list_polls_only_while_documents_are_in_progress(page, cast_a):
+    client = page(cast_a.admin)
+    html = client.get(college_url(cast_a, "documents/")).content.decode()
+    assert 'hx-trigger="every 2s"' in html  # the fixture's document is pending
+    row = client.get(college_url(cast_a, f"documents/{cast_a.document.pk}/row/"))
+    assert row.status_code == 200 and b"<tr" in row.content
