@@ -1,6 +1,6 @@
-"""Uploaded files (signed scans, diploma works, supporting documents, appeal attachments): the type is sniffed from the content (never trusted from the name or the browser), the size
-is checked before anything is stored, and the files live outside the web root (models.uploads_storage),
-served only through views that check permissions."""
+"""Uploaded files (signed scans, diploma works, supporting documents, appeal attachments): the type is
+sniffed from the content (never trusted from the name or the browser), the size is checked before anything
+is stored, and the files live outside the web root, served only through views that check permissions."""
 
 from __future__ import annotations
 
