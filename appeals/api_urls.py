@@ -3,6 +3,10 @@
 
 from rest_framework.routers import SimpleRouter
 
+from . import api
+
 router = SimpleRouter(use_regex_path=False)
+router.register("appeals", api.AppealViewSet, basename="appeal")
+router.register("appeal-attachments", api.AppealAttachmentViewSet, basename="appeal-attachment")
 
 urlpatterns: list = []

@@ -173,6 +173,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "documents-relay": {"task": "attestation.tasks.documents_relay", "schedule": 20.0},
+    # APP-04: remind appeal commissions the working day before a decision is due (idempotent, hourly).
+    "appeals-remind-due": {"task": "appeals.tasks.appeals_remind_due", "schedule": 3600.0},
 }
 CELERY_TIMEZONE = "Asia/Almaty"
 
@@ -231,6 +233,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "CommissionKindEnum": "commissions.models.CommissionKind",
+        "ReadmissionReasonEnum": "commissions.models.ReadmissionReason",
+    },
 }
 
 # --- Internationalisation ---------------------------------------------------------------------------

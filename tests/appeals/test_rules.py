@@ -60,11 +60,29 @@ def test_app05_monitoring_results_are_never_appealed():
     assert rules.appeal_subject_check(is_monitoring=False) is None
 
 
-@pytest.mark.parametrize(("voting", "secretaries_voting", "rules_broken"),
-                         [(3, 0, []), (1, 0, []), (4, 0, ["APP-03"]), (5, 1, ["APP-03"]), (2, 1, ["APP-03", "APP-03"])])
-def test_app03_odd_voting_members_and_a_secretary_without_vote(voting, secretaries_voting, rules_broken):
-    found = rules.appeal_commission_check(voting_members=voting, secretaries_voting=secretaries_voting)
-    assert [v.rule for v in found] == rules_broken
+@pytest.mark.parametrize(("kind", "status", "rule"),
+                         [("appeal", "approved", None), ("appeal", "draft", "APP-02"), ("final", "approved", "APP-02"),
+                          ("appeal", "closed", "APP-02")])
+def test_app02_only_an_approved_appeal_commission_takes_appeals(kind, status, rule):
+    found = rules.appeal_commission_assign_check(kind=kind, status=status)
+    assert (found.rule if found else None) == rule
+
+
+@pytest.mark.parametrize(("examiners", "members", "warned"),
+                         [({"user:1", "name:иванов и.и."}, {"user:2", "name:петров п.п."}, False),
+                          ({"user:1"}, {"user:1", "user:3"}, True),
+                          ({"name:иванов и.и."}, {"name:иванов и.и."}, True), (set(), {"user:1"}, False)])
+def test_app02_warning_when_the_examiner_sits_on_the_appeal_commission(examiners, members, warned):
+    found = rules.examiner_on_commission_warning(examiners=examiners, members=members)
+    assert (found is not None) is warned
+    if warned:
+        assert found.rule == "APP-02"
+
+
+@pytest.mark.parametrize(("status", "refused"),
+                         [("submitted", False), ("under_review", False), ("decided", True), ("communicated", True)])
+def test_app04_an_appeal_is_decided_once(status, refused):
+    assert (rules.appeal_open_check(status=status) is not None) is refused
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,150 @@
+"""The appeals pages: the student's results with the window and the mobile-first filing form (deadline and due date
+in the college's time zone, kk/ru/en), the administrator's queue with the clock, assignment and the commission's
+decision on the appeal page, attachments only after a permission check."""
+
+from datetime import date
+
+import pytest
+import time_machine
+from django_scopes import scopes_disabled
+
+from appeals.models import Appeal, AppealAttachment
+from attestation.models import TranscriptEntry
+
+from .builders import FILING_TIME, PDF, appeal_commission, local, result_of, upload
+
+pytestmark = pytest.mark.django_db
+
+
+def url(cast, path=""):
+    return f"/colleges/{cast.college.slug}/appeals/{path}"
+
+
+def test_the_student_sees_results_with_their_window(page, cast_a):
+    open_entry = result_of(cast_a)
+    closed = result_of(cast_a, held_on=date(2026, 6, 1), code="FA-DP")
+    with time_machine.travel(FILING_TIME, tick=False):
+        html = page(cast_a.student_user).get(url(cast_a)).content.decode()
+    assert url(cast_a, f"results/{open_entry.pk}/") in html
+    assert url(cast_a, f"results/{closed.pk}/") not in html  # the window of 1 June is over: no button
+    assert "The appeal period ended on" in html
+
+
+@pytest.mark.parametrize(("language", "word"), [("en", "Filing deadline"), ("ru", "<html lang=\"ru\""),
+                                                ("kk", "<html lang=\"kk\"")])
+def test_the_filing_form_shows_the_deadline_and_the_due_date_in_college_time(page, cast_a, language, word):
+    entry = result_of(cast_a)
+    with time_machine.travel(FILING_TIME, tick=False):
+        response = page(cast_a.student_user, language=language).get(url(cast_a, f"results/{entry.pk}/"))
+    html = response.content.decode()
+    assert response.status_code == 200 and word in html
+    assert "16.06.2026 23:59" in html and "Asia/Almaty" in html  # APP-01 / OQ-27
+    assert "19.06.2026" in html  # APP-04
+    assert 'name="viewport"' in html and 'type="file"' in html and "multiple" in html
+
+
+def test_the_student_files_through_the_form_and_reads_the_decision(page, cast_a, api):
+    entry = result_of(cast_a)
+    client = page(cast_a.student_user)
+    with time_machine.travel(FILING_TIME, tick=False):
+        response = client.post(url(cast_a, f"results/{entry.pk}/"),
+                               {"reason": "Бағаммен келіспеймін.", "attachments": [upload("scan.pdf", PDF)]})
+    assert response.status_code == 302
+    with scopes_disabled():
+        appeal = Appeal.objects.get(transcript_entry=entry)
+        attachment = AppealAttachment.objects.get(appeal=appeal)
+    detail = client.get(response["Location"]).content.decode()
+    assert "19.06.2026" in detail and "Бағаммен келіспеймін." in detail
+    download = client.get(url(cast_a, f"attachments/{attachment.pk}/"))
+    assert download.status_code == 200 and b"".join(download.streaming_content) == PDF
+    assert page(cast_a.other_student_user).get(url(cast_a, f"attachments/{attachment.pk}/")).status_code == 404
+    assert page(cast_a.other_student_user).get(url(cast_a, f"{appeal.pk}/")).status_code == 404
+    # Filing again for the same result: refused, the page says why.
+    with time_machine.travel(FILING_TIME, tick=False):
+        again = client.post(url(cast_a, f"results/{entry.pk}/"), {"reason": "Again"})
+    assert again.status_code == 409 and "already open" in again.content.decode()
+    with scopes_disabled():
+        assert Appeal.objects.filter(transcript_entry=entry).count() == 1
+
+
+def test_after_the_deadline_the_form_is_gone_and_a_post_is_refused(page, cast_a):
+    entry = result_of(cast_a)
+    client = page(cast_a.student_user)
+    with time_machine.travel(local(date(2026, 6, 17), 9, 0), tick=False):
+        html = client.get(url(cast_a, f"results/{entry.pk}/")).content.decode()
+        assert 'id="file-appeal"' not in html and "[APP-01]" in html
+        response = client.post(url(cast_a, f"results/{entry.pk}/"), {"reason": "Late"})
+    assert response.status_code == 422 and "[APP-01]" in response.content.decode()
+    with scopes_disabled():
+        assert not Appeal.objects.exists()
+
+
+def test_a_bad_file_on_the_form_is_refused(page, cast_a):
+    entry = result_of(cast_a)
+    with time_machine.travel(FILING_TIME, tick=False):
+        response = page(cast_a.student_user).post(url(cast_a, f"results/{entry.pk}/"), {
+            "reason": "x", "attachments": [upload("cv.pdf", b"<html><body>hi</body></html>", "application/pdf")]})
+    assert response.status_code == 415 and "judged by its content" in response.content.decode()
+    with scopes_disabled():
+        assert not Appeal.objects.exists()
+
+
+def test_another_students_result_has_no_form(page, cast_a):
+    theirs = result_of(cast_a, cast_a.other_student)
+    assert page(cast_a.student_user).get(url(cast_a, f"results/{theirs.pk}/")).status_code == 404
+    assert page(cast_a.admin).get(url(cast_a, f"results/{theirs.pk}/")).status_code == 404
+
+
+def test_queue_assignment_and_decision_on_the_pages(page, cast_a):
+    entry = result_of(cast_a)
+    late_entry = result_of(cast_a, cast_a.other_student)
+    with time_machine.travel(FILING_TIME, tick=False):
+        page(cast_a.student_user).post(url(cast_a, f"results/{entry.pk}/"), {"reason": "Один"})
+    with time_machine.travel(local(date(2026, 6, 12), 10, 0), tick=False):
+        # Filed on Friday 12 June (held on 11 June): due Wednesday 17 June, overdue on the 19th.
+        late_entry.held_on = date(2026, 6, 11)
+        with scopes_disabled():
+            late_entry.save()
+        page(cast_a.other_student_user).post(url(cast_a, f"results/{late_entry.pk}/"), {"reason": "Два"})
+    with scopes_disabled():
+        appeal = Appeal.objects.get(transcript_entry=entry)
+        assert Appeal.objects.count() == 2
+    commission = appeal_commission(cast_a)
+    admin = page(cast_a.admin)
+    with time_machine.travel(local(date(2026, 6, 19), 9, 0), tick=False):
+        queue = admin.get(url(cast_a)).content.decode()
+        assert "table-danger" in queue and "table-warning" in queue  # overdue and due today
+        detail = admin.get(url(cast_a, f"{appeal.pk}/")).content.decode()
+        assert 'value="assign"' in detail and str(commission) in detail
+        assigned = admin.post(url(cast_a, f"{appeal.pk}/"), {"action": "assign", "commission": commission.pk})
+        assert assigned.status_code == 302
+        # The administrator is not on the appeal commission: no decision form, a decision POST is forbidden.
+        assert 'id="decide-form"' not in admin.get(url(cast_a, f"{appeal.pk}/")).content.decode()
+        assert admin.post(url(cast_a, f"{appeal.pk}/"), {"action": "decide", "outcome": "upheld"}).status_code == 403
+        chair = page(cast_a.chair)
+        review = chair.get(url(cast_a, f"{appeal.pk}/")).content.decode()
+        assert 'id="decide-form"' in review and "Один" in review
+        refused = chair.post(url(cast_a, f"{appeal.pk}/"), {"action": "decide", "outcome": "grade_changed",
+                                                            "new_percent": "90", "justification": ""})
+        assert refused.status_code == 422 and "[APP-04]" in refused.content.decode()
+        done = chair.post(url(cast_a, f"{appeal.pk}/"), {"action": "decide", "outcome": "grade_changed",
+                                                         "new_percent": "90", "justification": "Жауап толық."})
+        assert done.status_code == 302
+    with scopes_disabled():
+        assert TranscriptEntry.objects.get(pk=entry.pk).percent == 90
+    mine = page(cast_a.student_user).get(url(cast_a, f"{appeal.pk}/")).content.decode()
+    assert 'id="appeal-decision"' in mine and "90%" in mine and "Жауап толық." in mine
+
+
+@pytest.mark.parametrize("language", ["kk", "ru", "en"])
+def test_queue_and_appeal_pages_render_in_every_language(page, cast_a, language):
+    entry = result_of(cast_a)
+    with time_machine.travel(FILING_TIME, tick=False):
+        page(cast_a.student_user).post(url(cast_a, f"results/{entry.pk}/"), {"reason": "Тест"})
+    with scopes_disabled():
+        appeal = Appeal.objects.get()
+    client = page(cast_a.admin, language=language)
+    for path in ("", "?status=all", f"{appeal.pk}/"):
+        response = client.get(url(cast_a, path))
+        assert response.status_code == 200 and f'lang="{language}"' in response.content.decode()
+    assert page(cast_a.student_user, language=language).get(url(cast_a)).status_code == 200
