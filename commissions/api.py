@@ -68,7 +68,7 @@ class CommissionsApiMixin(CollegeViewSetMixin):
 # --- Commissions and members ---------------------------------------------------------------------------------------
 
 
-class MemberSerializer(serializers.ModelSerializer):
+class CommissionMemberSerializer(serializers.ModelSerializer):
     user = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=150,
                                  help_text="Login of the member's portal account (optional): who signs in the portal.")
     votes = serializers.BooleanField(read_only=True)
@@ -85,7 +85,7 @@ class MemberSerializer(serializers.ModelSerializer):
 
 
 class CommissionSerializer(serializers.ModelSerializer):
-    members = MemberSerializer(many=True, read_only=True)
+    members = CommissionMemberSerializer(many=True, read_only=True)
     order_document = serializers.PrimaryKeyRelatedField(read_only=True)
     warnings = serializers.JSONField(source="approval_warnings", read_only=True)
 
@@ -164,7 +164,7 @@ class CommissionViewSet(CommissionsApiMixin, CollegeModelViewSet):
 class CommissionMemberViewSet(CommissionsApiMixin, CollegeModelViewSet):
     """Members of a commission: chair, members, a non-voting secretary (COM-04)."""
 
-    serializer_class = MemberSerializer
+    serializer_class = CommissionMemberSerializer
     roles = STAFF
 
     @property
@@ -329,7 +329,7 @@ class ExamViewSet(CommissionsApiMixin, CollegeModelViewSet):
         return (selectors.exams_list(college=self.college,
                                      schedule_id=int(schedule) if schedule.isdigit() else None,
                                      commission_id=int(commission) if commission.isdigit() else None)
-                .select_related("protocol").prefetch_related("slots"))
+                .prefetch_related("slots", "protocols"))
 
     def _input(self, data: dict) -> ExamInput:
         slots = [SlotInput(s["student"], s["starts_at"], s["minutes"], s.get("report_minutes"),
@@ -777,7 +777,9 @@ class SlotViewSet(CommissionsApiMixin, CollegeReadOnlyViewSet):
     """Slots: a student sees their own (published schedules); staff see all."""
 
     serializer_class = StudentSlotSerializer
-    roles = {READ: {"admin", "staff", "student"}, WRITE: {"student"}}
+    # The object is looked up first (another college's slot: 404); the service lets only its student confirm.
+    roles = {READ: {"admin", "staff", "student"}, WRITE: {"student"},
+             "confirm_procedure": {"admin", "staff", "student"}}
 
     def college_queryset(self):
         return selectors.slots_for_access(access=self.access)
@@ -865,7 +867,7 @@ class ReAdmissionViewSet(CommissionsApiMixin, mixins.CreateModelMixin, CollegeRe
                             filename=f"readmission-{readmission.pk}.{readmission.document.name.rsplit('.', 1)[-1]}")
 
 
-class DecisionSerializer(serializers.ModelSerializer):
+class ForceMajeureDecisionSerializer(serializers.ModelSerializer):
     commission = CollegeRelatedField(queryset=Commission.objects)
     authority_document = serializers.FileField(write_only=True, required=False)
 
@@ -880,7 +882,7 @@ class DecisionSerializer(serializers.ModelSerializer):
 class ForceMajeureViewSet(CommissionsApiMixin, mixins.CreateModelMixin, CollegeReadOnlyViewSet):
     """EXE-01 / DIST-17: the commission's force majeure decisions, linked to the authorities' decision."""
 
-    serializer_class = DecisionSerializer
+    serializer_class = ForceMajeureDecisionSerializer
     roles = {READ: {"admin", "staff"}, WRITE: {"admin"}}
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 

@@ -7,7 +7,13 @@ class CommissionsConfig(AppConfig):
     verbose_name = _("Commissions and protocols")
 
     def ready(self) -> None:
+        from attestation.menus import MenuItem, register
+
         from . import documents  # noqa: F401  (registers the commissions' document kinds)
 
-        # Menu items are registered only for pages that exist (commissions/page_urls.py);
-        # each page adds its item here when it is built.
+        # Only pages that exist (commissions/page_urls.py) are in the menu.
+        staff = frozenset({"admin", "staff"})
+        register(MenuItem(_("Commissions"), "commissions:commissions", staff, 20))
+        register(MenuItem(_("Schedule and protocols"), "commissions:schedules", staff, 21))
+        register(MenuItem(_("Force majeure decisions"), "commissions:decisions", frozenset({"admin"}), 25))
+        register(MenuItem(_("My attestation"), "commissions:my_attestation", frozenset({"student"}), 20))

@@ -460,7 +460,7 @@ def results_complete_check(pending: Sequence[str]) -> RuleViolation | None:
                          % {"names": ", ".join(pending)}, "results")
 
 
-def announce_by(*, held_on: date, form: str, calendar: WorkingDays) -> date:
+def announce_by(*, held_on: date, form: str, calendar: WorkingDays | None) -> date:
     """PRO-03 (003 §48): results are announced on the day of the exam or defence; for a demonstration exam within
     3 working days."""
     if form == DEMO:
@@ -469,7 +469,7 @@ def announce_by(*, held_on: date, form: str, calendar: WorkingDays) -> date:
 
 
 def announcement_check(*, announced_on: date, held_on: date, form: str,
-                       calendar: WorkingDays) -> RuleViolation | None:
+                       calendar: WorkingDays | None) -> RuleViolation | None:
     """PRO-03 [WARN]: the results are announced later than the regulation says (they are still published)."""
     latest = announce_by(held_on=held_on, form=form, calendar=calendar)
     if announced_on <= latest:

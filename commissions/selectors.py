@@ -148,7 +148,7 @@ def slots_of(*, college: College, exam: Exam) -> QuerySet[ExamSlot]:
 def sessions_for(*, access: CollegeAccess) -> QuerySet[Exam]:
     """Sessions a user works on: every session for an administrator, else those of the commissions the user sits
     on (secretary, chair, member)."""
-    exams = exams_list(college=access.college).select_related("protocol")
+    exams = exams_list(college=access.college).prefetch_related("protocols")
     if access.is_admin:
         return exams
     commission_ids = CommissionMember.objects.filter(college=access.college, user=access.user).values(
@@ -164,7 +164,7 @@ def student_slots(*, access: CollegeAccess) -> QuerySet[ExamSlot]:
     return (ExamSlot.objects.filter(college=access.college, student=student)
             .filter(Q(exam__schedule__status=Schedule.Status.PUBLISHED) | Q(exam__procedure_sent_at__isnull=False))
             .select_related("exam__discipline", "exam__commission", "exam__college", "exam__schedule",
-                            "exam__protocol", "diploma_work")
+                            "diploma_work").prefetch_related("exam__protocols")
             .order_by("starts_at", "id"))
 
 
@@ -199,18 +199,20 @@ def protocol_of(*, college: College, exam: Exam) -> Protocol | None:
     return Protocol.objects.filter(college=college, exam=exam).select_related("document").first()
 
 
-def protocol_full(*, college: College, exam: Exam) -> Protocol | None:
-    """The protocol with everything a page, the API or a PDF shows, in a constant number of queries."""
+def protocol_full(*, college: College, exam: Exam, amendments: bool = True) -> Protocol | None:
+    """The protocol with everything a page, the API or a PDF shows, in a constant number of queries (the
+    secretary's page leaves the amendments out)."""
+    prefetches = [
+        Prefetch("attendance", ProtocolAttendance.objects.select_related("member").order_by("member__role",
+                                                                                          "member_id")),
+        Prefetch("results", ProtocolResult.objects.select_related(
+            "student__group", "student__user", "slot", "force_majeure").order_by("slot__starts_at", "slot_id")),
+        Prefetch("signatures", ProtocolSignature.objects.select_related("member"))]
+    if amendments:
+        prefetches.append("amendments")
     return (Protocol.objects.filter(college=college, exam=exam)
             .select_related("document", "exam__commission__campaign", "exam__college", "exam__discipline")
-            .prefetch_related(
-                Prefetch("attendance", ProtocolAttendance.objects.select_related("member").order_by(
-                    "member__role", "member_id")),
-                Prefetch("results", ProtocolResult.objects.select_related(
-                    "student__group", "student__user", "slot", "force_majeure").order_by("slot__starts_at", "slot_id")),
-                Prefetch("signatures", ProtocolSignature.objects.select_related("member")),
-                "amendments")
-            .first())
+            .prefetch_related(*prefetches).first())
 
 
 def result_get(*, college: College, protocol: Protocol, pk: int) -> ProtocolResult:

@@ -1305,8 +1305,10 @@ def protocol_state(*, college: College, protocol: Protocol, has_scan: bool | Non
     recording = rules.recording_warning(mode=exam.mode, recording_ref=protocol.recording_ref)
     if recording:
         warnings.append(recording)
+    # The working-day calendar matters only for a demonstration exam (PRO-03: 3 working days); others: same day.
+    calendar = working_calendar() if exam.form == Exam.Form.DEMO else None
     announcement = rules.announcement_check(announced_on=selectors.local_today(college), held_on=exam.held_on,
-                                            form=exam.form, calendar=working_calendar())
+                                            form=exam.form, calendar=calendar)
     if announcement:
         warnings.append(announcement)
     return ProtocolState(errors, warnings, len(present_voters), len(voters), rules.quorum(len(voters)))
@@ -1528,7 +1530,7 @@ def readmission_decide(*, college: College, by: User, readmission: ReAdmission, 
                        report_minutes: int | None = None) -> ReAdmission:
     """The commission's decision; when approved with a session, the new slot (RET-01: within the current
     academic year; an excused re-sitting is a first attempt, not a retake)."""
-    readmission = ReAdmission.objects.select_for_update().select_related(
+    readmission = ReAdmission.objects.select_for_update(of=("self",)).select_related(
         "result__slot__exam", "student__group", "student__user").get(pk=readmission.pk, college=college)
     if readmission.status not in (ReAdmission.Status.APPLIED, ReAdmission.Status.APPROVED):
         raise _field_error("status", _("The application is already decided."))
