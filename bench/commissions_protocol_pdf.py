@@ -67,7 +67,7 @@ def main() -> None:
                 document = Document(college=college, kind="protocol", subject_id=pk, language=language,
                                     payload=payload, title="bench")
                 htmls.append(html_render(kind.template, document_context(document)))
-    pages = len(PdfReader(io.BytesIO(pdf_from_html(htmls[0]))).pages)
+    pages = len(PdfReader(io.BytesIO(pdf_from_html(htmls[0], kind.stylesheet))).pages)
     print(f"protocols: {len(jobs)} per pass × {args.passes} passes, 30 students, {pages} pages each; cores: "
           f"{os.cpu_count()}; broker: redis; database: PostgreSQL")
 
@@ -95,7 +95,7 @@ def main() -> None:
         wait_until(lambda: len(children(worker.pid)) > 0, 30)
         for _pass in range(args.passes):
             clear()
-            timings = {n: direct_time(htmls, n) for n in {args.concurrency, args.worker_processes}}
+            timings = {n: direct_time(htmls, n, kind.stylesheet) for n in {args.concurrency, args.worker_processes}}
             direct_seconds += min(timings.values())
             started = time.perf_counter()
             ids = request(jobs)

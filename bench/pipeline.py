@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import ctypes.util
+import functools
 import multiprocessing
 import os
 import signal
@@ -23,26 +24,29 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import OUT, children, python, rss_mb, setup_django, start, wait_until  # noqa: E402
 
 
-def _render(html: str) -> int:
+def _render(html: str, stylesheet: str = "print.css") -> int:
     from attestation.documents.render import pdf_from_html
 
-    return len(pdf_from_html(html))
+    return len(pdf_from_html(html, stylesheet))
 
 
-def _warm(html: str) -> None:
+def _warm(html: str, stylesheet: str = "print.css") -> None:
     import django
 
     os.nice(10)  # the same priority as the worker (started with `nice -n 10`): a like-for-like baseline
     django.setup()
-    _render(html)
+    _render(html, stylesheet)
 
 
-def direct_time(htmls: list[str], processes: int) -> float:
-    """Seconds for warm processes (fonts loaded, stylesheet parsed) to render these HTML documents."""
-    with multiprocessing.get_context("fork").Pool(processes, initializer=_warm, initargs=(htmls[0],)) as pool:
-        pool.map(_render, htmls[:processes], chunksize=1)  # every process warm before the clock starts
+def direct_time(htmls: list[str], processes: int, stylesheet: str = "print.css") -> float:
+    """Seconds for warm processes (fonts loaded, stylesheet parsed) to render these HTML documents with the
+    document kind's own print stylesheet, as the worker does."""
+    render = functools.partial(_render, stylesheet=stylesheet)
+    context = multiprocessing.get_context("fork")
+    with context.Pool(processes, initializer=_warm, initargs=(htmls[0], stylesheet)) as pool:
+        pool.map(render, htmls[:processes], chunksize=1)  # every process warm before the clock starts
         started = time.perf_counter()
-        pool.map(_render, htmls, chunksize=1)
+        pool.map(render, htmls, chunksize=1)
         return time.perf_counter() - started
 
 
