@@ -4,6 +4,7 @@ read, services apply the rules and write."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import FileResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -15,9 +16,10 @@ from rest_framework.response import Response
 
 from attestation.api import CollegeRelatedField
 from attestation.api_base import READ, WRITE, CollegeReadOnlyViewSet, CollegeViewSetMixin, IdempotentCreateMixin
-from attestation.errors import ApiError, error_item
+from attestation.errors import ApiError, PayloadTooLarge, UnsupportedFile, error_item
 from attestation.models import Campaign, Document, Group, Student, TranscriptEntry
 from attestation.rules import RulesBroken
+from attestation.uploads import UploadRefused
 
 from . import rules, selectors, services
 from .models import AdmissionOrder, DecisionBatch, DiplomaDecision, IndividualAttestation
@@ -292,6 +294,7 @@ class DecisionSerializer(serializers.ModelSerializer):
 
 class DecisionBatchSerializer(serializers.ModelSerializer):
     progress = serializers.SerializerMethodField()
+    language = serializers.CharField(read_only=True, help_text="kk, ru or en: the language of the documents.")
 
     class Meta:
         model = DecisionBatch
@@ -308,8 +311,15 @@ class DecisionInputSerializer(serializers.Serializer):
     group = CollegeRelatedField(queryset=Group.objects, required=False,
                                 help_text="Every student of the group, in a background batch (202).")
     student = CollegeRelatedField(queryset=Student.objects, required=False, help_text="One student (201).")
-    language = serializers.ChoiceField(choices=["kk", "ru", "en"], required=False,
-                                       help_text="Defaults to the college's language.")
+    # A string checked here rather than a ChoiceField: the schema then has no second enum named "language" beside
+    # the documents' one (drf-spectacular cannot name the collision).
+    language = serializers.CharField(required=False, max_length=2,
+                                     help_text="kk, ru or en; defaults to the college's language.")
+
+    def validate_language(self, value: str) -> str:
+        if value not in dict(settings.DOCUMENT_LANGUAGES):
+            raise serializers.ValidationError(_("Choose kk, ru or en."))
+        return value
 
     def validate(self, attrs):
         if bool(attrs.get("group")) == bool(attrs.get("student")):
@@ -407,7 +417,8 @@ class ResultViewSet(CollegeReadOnlyViewSet):
 class IndividualAttestationSerializer(serializers.ModelSerializer):
     student = CollegeRelatedField(queryset=Student.objects)
     campaign = CollegeRelatedField(queryset=Campaign.objects, required=False)
-    document = serializers.FileField(write_only=True, help_text="PDF, JPEG or PNG, at most 20 MB.")
+    document = serializers.FileField(write_only=True,
+                                     help_text="PDF, JPEG or PNG (judged by the content), at most 10 MB.")
     document_url = serializers.SerializerMethodField()
     earliest = serializers.SerializerMethodField(help_text="The earliest date of an early attestation (EAR-01/02).")
 
@@ -442,6 +453,12 @@ class IndividualAttestationViewSet(CollegeViewSetMixin, IdempotentCreateMixin, m
             return super().create(request, *args, **kwargs)
         except RulesBroken as exc:
             return rules_response(exc)
+
+    def handle_exception(self, exc):
+        if isinstance(exc, UploadRefused):
+            error_class = PayloadTooLarge if exc.status == 413 else UnsupportedFile
+            exc = error_class(_("The file was refused."), [error_item(exc.field, exc.message)])
+        return super().handle_exception(exc)
 
     def perform_create(self, serializer):
         serializer.instance = services.individual_attestation_create(college=self.college, by=self.request.user,

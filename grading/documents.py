@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from attestation.documents.kinds import DocumentKind, register
-from attestation.models import College, localized, region_name
+from attestation.models import College, Discipline, localized, region_name
 from grading.rules import band_for_letter
 
 from .models import Admission, AdmissionOrder, DiplomaDecision
@@ -84,30 +84,49 @@ ADMISSION_ORDER = register(DocumentKind(
 
 
 def decision_payload(*, college: College, subject_id: int, language: str) -> dict:
-    decision = (DiplomaDecision.objects.filter(college=college, pk=subject_id)
-                .select_related("student__group__program", "campaign").first())
-    if decision is None:
+    payload = decision_payloads(college=college, subject_ids=[subject_id], language=language).get(subject_id)
+    if payload is None:
         raise Http404
-    student = decision.student
-    results = []
-    for row in decision.fa_results:
-        band = band_for_letter(row["letter"])
-        results.append({**row, "traditional_label": str(TRADITIONAL_LABELS.get(row["traditional"], "")),
-                        "positive": band is not None and band.letter != "F"})
-    return {
-        "college": _college(college, language),
-        "decision": {"id": decision.pk, "kind": decision.kind, "date": _date(decision.decided_on)},
-        "student": {"id": student.pk, "full_name": student.full_name, "iin": student.iin,
-                    "group": student.group.name, "study_form": student.group.get_study_form_display()},
-        "program": _program(student.group.program, language),
-        "campaign": {"academic_year": decision.campaign.academic_year,
-                     "starts_on": _date(decision.campaign.starts_on), "ends_on": _date(decision.campaign.ends_on)},
-        "qualification": decision.qualification,
-        "qualification_level": decision.qualification_level,
-        "honours": decision.honours,
-        "gpa": None if decision.gpa is None else f"{decision.gpa:.2f}",
-        "results": results,
-    }
+    return payload
+
+
+def decision_payloads(*, college: College, subject_ids: list[int], language: str) -> dict[int, dict]:
+    """The payloads of many decisions in two queries (a group's batch builds 25 at a time); the one builder of the
+    content, so a document requested alone and one of a batch hash alike."""
+    decisions = list(DiplomaDecision.objects.filter(college=college, pk__in=subject_ids)
+                     .select_related("student__group__program", "campaign"))
+    # The names of the components in the document's language (the decision froze them in the language of the
+    # request that took it).
+    programs = {d.student.group.program_id for d in decisions}
+    codes = {r["code"] for d in decisions for r in d.fa_results}
+    names = {(row.program_id, row.code): localized(row, "name", language) for row in Discipline.objects.filter(
+        college=college, program_id__in=programs, code__in=codes).only("program_id", "code", "name", "name_kk",
+                                                                        "name_ru")}
+    payloads = {}
+    for decision in decisions:
+        student = decision.student
+        program_id = student.group.program_id
+        results = []
+        for row in decision.fa_results:
+            band = band_for_letter(row["letter"])
+            results.append({**row, "name": names.get((program_id, row["code"])) or row["name"],
+                            "traditional_label": str(TRADITIONAL_LABELS.get(row["traditional"], "")),
+                            "positive": band is not None and band.letter != "F"})
+        payloads[decision.pk] = {
+            "college": _college(college, language),
+            "decision": {"id": decision.pk, "kind": decision.kind, "date": _date(decision.decided_on)},
+            "student": {"id": student.pk, "full_name": student.full_name, "iin": student.iin,
+                        "group": student.group.name, "study_form": student.group.get_study_form_display()},
+            "program": _program(student.group.program, language),
+            "campaign": {"academic_year": decision.campaign.academic_year,
+                         "starts_on": _date(decision.campaign.starts_on), "ends_on": _date(decision.campaign.ends_on)},
+            "qualification": decision.qualification,
+            "qualification_level": decision.qualification_level,
+            "honours": decision.honours,
+            "gpa": None if decision.gpa is None else f"{decision.gpa:.2f}",
+            "results": results,
+        }
+    return payloads
 
 
 def decision_title(payload: dict, language: str) -> str:

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import NamedTuple
 
 from django.utils.translation import gettext_lazy as _
 
@@ -89,6 +90,8 @@ _DASHES = str.maketrans({"–": "-", "—": "-", "−": "-", "‐": "-"})
 
 def letter_normalise(value: str) -> str:
     """GRD-04: imported letters typed with Cyrillic А/В/С (or typographic dashes) become Latin codes."""
+    if value in _BY_LETTER:  # already a Latin code: the stored grades, every time the honours are evaluated
+        return value
     return (value or "").strip().translate(_CYRILLIC_TO_LATIN).translate(_DASHES).replace(" ", "").upper()
 
 
@@ -161,9 +164,9 @@ DEBT_REASONS = {
 }
 
 
-@dataclass(frozen=True)
-class Attempt:
-    """One graded attempt of a curriculum component (a transcript entry, as plain values)."""
+class Attempt(NamedTuple):
+    """One graded attempt of a curriculum component (a transcript entry, as plain values). A named tuple: a whole
+    college's transcripts (80,000 rows in bench/grading_evaluation.py) are read into these."""
 
     attempt: int
     reason: str
@@ -175,8 +178,7 @@ class Attempt:
     announced_on: date | None = None
 
 
-@dataclass(frozen=True)
-class Component:
+class Component(NamedTuple):
     """A component of the working curriculum (GEN-06) with the student's attempts, ordered by attempt."""
 
     discipline_id: int
@@ -400,8 +402,7 @@ HONOURS_REASONS = {
 HONOURS_RULE = {SYSTEM_LETTER: "HON-02", SYSTEM_TRADITIONAL: "HON-01"}
 
 
-@dataclass(frozen=True)
-class GradedItem:
+class GradedItem(NamedTuple):
     """The grade that counts for one curriculum component (its latest attempt)."""
 
     letter: str

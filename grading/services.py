@@ -12,14 +12,17 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django_scopes import scopes_disabled
 
 from attestation.audit import audit_log
 from attestation.documents.kinds import get_kind
-from attestation.documents.pipeline import document_request
+from attestation.documents.pipeline import document_request, payload_hash
 from attestation.models import (
+    AuditEntry,
     Campaign,
     CampaignGroup,
     College,
@@ -32,6 +35,7 @@ from attestation.models import (
     User,
 )
 from attestation.rules import RulesBroken, RuleViolation
+from attestation.uploads import DOCUMENT_MAX_BYTES, SCAN_TYPES, upload_check
 
 from . import rules, selectors
 from .models import (
@@ -141,25 +145,6 @@ def grade_entry_check(*, college: College, student: Student, discipline: Discipl
 
 # --- Individual attestation (EAR-01 … EAR-03) ----------------------------------------------------------------------
 
-UPLOAD_MAX_BYTES = 20 * 1024 * 1024
-_MAGIC = {b"%PDF-": "pdf", b"\xff\xd8\xff": "jpg", b"\x89PNG\r\n\x1a\n": "png"}
-
-
-def upload_check(upload, field_name: str = "document") -> str:
-    """A confirming document: a PDF, JPEG or PNG (by its content, not its name) of at most 20 MB; its type."""
-    if upload is None:
-        raise _field_error(field_name, _("Attach the confirming document (PDF, JPEG or PNG)."))
-    if upload.size > UPLOAD_MAX_BYTES:
-        raise _field_error(field_name, _("The file is larger than 20 MB."))
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    for magic, kind in _MAGIC.items():
-        if head.startswith(magic):
-            return kind
-    raise _field_error(field_name, _("Only PDF, JPEG or PNG files are accepted."))
-
-
 @transaction.atomic
 def individual_attestation_create(*, college: College, by: User, student: Student, kind: str, reason: str,
                                   planned_on: date, document, campaign: Campaign | None = None,
@@ -171,7 +156,11 @@ def individual_attestation_create(*, college: College, by: User, student: Studen
         raise _field_error("kind", _("Unknown kind."))
     if reason not in IndividualAttestation.Reason.values:
         raise _field_error("reason", _("Unknown reason."))
-    upload_check(document)
+    if document is None:
+        raise _field_error("document", _("Attach the confirming document (PDF, JPEG or PNG)."))
+    # The one shared check (attestation/uploads.py): type sniffed from the content, size before storing; raises
+    # UploadRefused (413/415), which the API and the page turn into their own errors.
+    checked = upload_check(document, allowed=SCAN_TYPES, max_bytes=DOCUMENT_MAX_BYTES, field="document")
     group = student.group
     campaign = campaign or selectors.campaign_of_group(college=college, group_id=group.pk)
     if campaign is None:
@@ -188,7 +177,7 @@ def individual_attestation_create(*, college: College, by: User, student: Studen
     record = IndividualAttestation(college=college, campaign=campaign, student=student, kind=kind, reason=reason,
                                    planned_on=planned_on, order_number=order_number, order_date=order_date,
                                    note=note, created_by=by, document_name=getattr(document, "name", "")[:255])
-    record.document.save(getattr(document, "name", "document"), document, save=False)
+    record.document.save(checked.name, ContentFile(checked.data), save=False)
     record.save()
     audit_log(action="individual_attestation.created", college=college, actor=by, obj=record,
               data={"student": student.pk, "campaign": campaign.pk, "kind": kind, "reason": reason,
@@ -377,6 +366,31 @@ def _decision_refusal(evaluation: selectors.StudentEvaluation) -> RuleViolation 
     return outcome if isinstance(outcome, RuleViolation) else None
 
 
+def _decision_build(*, college: College, by: User | None, evaluation: selectors.StudentEvaluation, language: str,
+                    kind: str, batch: DecisionBatch | None, today: date) -> DiplomaDecision:
+    """The decision row of a student, its figures frozen from the evaluation (not saved)."""
+    qualification = evaluation.qualifications.get(language) or evaluation.qualifications.get("", "")
+    diploma = kind == DiplomaDecision.Kind.DIPLOMA
+    return DiplomaDecision(
+        college=college, campaign_id=evaluation.campaign_id, student_id=evaluation.student_id, kind=kind,
+        qualification=qualification if diploma else "",
+        qualification_level=(rules.qualification_level(evaluation.qualifications.get("", "")) or "")
+        if diploma else "",
+        honours=diploma and evaluation.honours_status == "confirmed",
+        gpa=None if evaluation.gpa is None else evaluation.gpa.quantize(Decimal("0.0001")),
+        fa_results=[{"code": r.code, "name": r.name, "kind": r.kind, "percent": r.result.percent,
+                     "letter": r.result.letter, "points": str(r.result.points), "traditional": r.result.traditional,
+                     "held_on": r.result.held_on.isoformat() if r.result.held_on else None, "origin": r.origin}
+                    for r in evaluation.published_results],
+        decided_on=today, batch=batch, decided_by=by)
+
+
+def _decision_audit_data(decision: DiplomaDecision, batch: DecisionBatch | None) -> dict:
+    return {"student": decision.student_id, "campaign": decision.campaign_id, "honours": decision.honours,
+            "qualification": decision.qualification, "batch": batch.pk if batch else None,
+            "fa": [[r["code"], r["letter"]] for r in decision.fa_results]}
+
+
 def _decision_create(*, college: College, by: User | None, evaluation: selectors.StudentEvaluation,
                      language: str, batch: DecisionBatch | None = None,
                      kind: str | None = None) -> tuple[DiplomaDecision, bool]:
@@ -387,19 +401,8 @@ def _decision_create(*, college: College, by: User | None, evaluation: selectors
                                               student_id=evaluation.student_id).first()
     if existing is not None:
         return existing, False
-    qualification = evaluation.qualifications.get(language) or evaluation.qualifications.get("", "")
-    honours = kind == DiplomaDecision.Kind.DIPLOMA and evaluation.honours_status == "confirmed"
-    decision = DiplomaDecision(
-        college=college, campaign_id=evaluation.campaign_id, student_id=evaluation.student_id, kind=kind,
-        qualification=qualification if kind == DiplomaDecision.Kind.DIPLOMA else "",
-        qualification_level=(rules.qualification_level(evaluation.qualifications.get("", "")) or "")
-        if kind == DiplomaDecision.Kind.DIPLOMA else "",
-        honours=honours, gpa=None if evaluation.gpa is None else evaluation.gpa.quantize(Decimal("0.0001")),
-        fa_results=[{"code": r.code, "name": r.name, "kind": r.kind, "percent": r.result.percent,
-                     "letter": r.result.letter, "points": str(r.result.points), "traditional": r.result.traditional,
-                     "held_on": r.result.held_on.isoformat() if r.result.held_on else None, "origin": r.origin}
-                    for r in evaluation.published_results],
-        decided_on=selectors.college_today(college), batch=batch, decided_by=by)
+    decision = _decision_build(college=college, by=by, evaluation=evaluation, language=language, kind=kind,
+                               batch=batch, today=selectors.college_today(college))
     try:
         with transaction.atomic():
             decision.save()
@@ -407,15 +410,87 @@ def _decision_create(*, college: College, by: User | None, evaluation: selectors
         return DiplomaDecision.objects.get(college=college, campaign_id=evaluation.campaign_id,
                                            student_id=evaluation.student_id), False
     audit_log(action=f"decision.{kind}", college=college, actor=by, obj=decision,
-              data={"student": evaluation.student_id, "campaign": evaluation.campaign_id, "honours": honours,
-                    "qualification": decision.qualification, "batch": batch.pk if batch else None,
-                    "fa": [(r["code"], r["letter"]) for r in decision.fa_results]})
+              data=_decision_audit_data(decision, batch))
     document, _created = document_request(
         college=college, kind=get_kind(DOCUMENT_KIND[kind]), subject_id=decision.pk, language=language, by=by,
         batch_key=batch.batch_key if batch else "")
     decision.document = document
     decision.save(update_fields=["document"])
     return decision, True
+
+
+def _audit_entry(*, action: str, college: College, actor: User | None, obj, data: dict) -> AuditEntry:
+    """An audit entry as attestation.audit.audit_log writes it, for a bulk insert."""
+    known = actor is not None and actor.is_authenticated
+    return AuditEntry(college_id=college.pk, actor=actor if known else None,
+                      actor_label=actor.username if known else "", action=action,
+                      object_type=obj._meta.label_lower, object_id=str(obj.pk), data=data)
+
+
+def _decisions_create_many(*, college: College, by: User | None, evaluations: list[selectors.StudentEvaluation],
+                           language: str, batch: DecisionBatch) -> None:
+    """The batch's path for a chunk of students with an outcome and no decision yet: their decisions, documents
+    (the outbox rows, content from the one payload builder, grading.documents.decision_payloads) and audit entries
+    in a few bulk inserts instead of a dozen queries per student; each document sent to the broker after commit.
+    A conflict (a decision taken meanwhile for one of them, one by one) falls back to the per-student path."""
+    from .documents import decision_payloads
+
+    if not evaluations:
+        return
+    today = selectors.college_today(college)
+    decisions = [_decision_build(college=college, by=by, evaluation=e, language=language, kind=e.outcome,
+                                 batch=batch, today=today) for e in evaluations]
+    try:
+        with transaction.atomic():
+            DiplomaDecision.objects.bulk_create(decisions)
+    except IntegrityError:
+        for evaluation in evaluations:
+            _decision_create(college=college, by=by, evaluation=evaluation, language=language, batch=batch)
+        return
+    requested_by = by if by is not None and by.is_authenticated else None
+    documents = []
+    with translation.override(language):
+        payloads = decision_payloads(college=college, subject_ids=[d.pk for d in decisions], language=language)
+        for decision in decisions:
+            kind = get_kind(DOCUMENT_KIND[decision.kind])
+            payload = payloads[decision.pk]
+            documents.append(Document(
+                college=college, kind=kind.code, subject_id=decision.pk, title=kind.title(payload, language)[:500],
+                language=language, payload=payload, input_hash=payload_hash(kind.code, payload),
+                requested_by=requested_by, student_id=decision.student_id, batch_key=batch.batch_key))
+    Document.objects.bulk_create(documents)
+    for decision, document in zip(decisions, documents, strict=True):
+        decision.document = document
+    DiplomaDecision.objects.bulk_update(decisions, ["document"])
+    entries = []
+    for decision, document in zip(decisions, documents, strict=True):
+        entries.append(_audit_entry(action=f"decision.{decision.kind}", college=college, actor=by, obj=decision,
+                                    data=_decision_audit_data(decision, batch)))
+        entries.append(_audit_entry(action="document.requested", college=college, actor=by, obj=document,
+                                    data={"kind": document.kind, "subject": decision.pk, "language": language}))
+    AuditEntry.objects.bulk_create(entries)
+    college_id, document_ids = college.pk, [d.pk for d in documents]
+
+    transaction.on_commit(lambda: _documents_enqueue(college_id=college_id, document_ids=document_ids))
+
+
+def _documents_enqueue(*, college_id: int, document_ids: list[int]) -> None:
+    """attestation.documents.pipeline.document_enqueue for many documents: each sent to the broker, then the sent
+    ones marked in one statement (one commit, not one per document). A broker outage stops it; the relay sends
+    the rest."""
+    from attestation.tasks import render_document
+
+    sent = []
+    for document_id in document_ids:
+        try:
+            render_document.apply_async(args=[college_id, document_id], retry=False)
+        except Exception as exc:  # kombu raises a variety of connection errors
+            log.warning("document %s not enqueued, the relay will retry: %s", document_id, exc)
+            break
+        sent.append(document_id)
+    if sent:
+        with scopes_disabled():
+            Document.objects.filter(pk__in=sent, status=Document.Status.PENDING).update(enqueued_at=timezone.now())
 
 
 @transaction.atomic
@@ -527,16 +602,25 @@ def decision_batch_run(*, batch_id: int) -> DecisionBatch:
         with transaction.atomic():
             # The lock serialises two runs of the same batch (a redelivered task): no student is decided twice.
             DecisionBatch.objects.select_for_update().filter(pk=batch.pk).first()
-            for evaluation in evaluations[start:start + DECISION_CHUNK]:
+            chunk = evaluations[start:start + DECISION_CHUNK]
+            # A redelivered run (or a decision taken one by one meanwhile): skip who is decided now.
+            decided = set(DiplomaDecision.objects.filter(
+                college=college, campaign_id=batch.campaign_id,
+                student_id__in=[e.student_id for e in chunk]).values_list("student_id", flat=True))
+            to_decide = []
+            for evaluation in chunk:
+                processed += 1
+                if evaluation.decision is not None or evaluation.student_id in decided:
+                    continue
                 refusal = (_decision_refusal(evaluation) if evaluation.campaign_id == batch.campaign_id
                            else RuleViolation("ADM-02", _("Not in this campaign."), "student"))
-                if refusal is not None and evaluation.decision is None:
+                if refusal is not None:
                     refusals.append({"student": evaluation.student_id, "name": evaluation.full_name,
                                      "rule": refusal.rule, "message": str(refusal.message)})
-                elif evaluation.decision is None:
-                    _decision_create(college=college, by=batch.started_by, evaluation=evaluation,
-                                     language=batch.language, batch=batch)
-                processed += 1
+                else:
+                    to_decide.append(evaluation)
+            _decisions_create_many(college=college, by=batch.started_by, evaluations=to_decide,
+                                   language=batch.language, batch=batch)
             DecisionBatch.objects.filter(pk=batch.pk).update(processed=processed)
     with transaction.atomic():
         batch = DecisionBatch.objects.select_for_update().get(pk=batch.pk)

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from attestation import selectors as registry
 from attestation.models import Campaign, Group, Student
 from attestation.rules import RulesBroken
+from attestation.uploads import UploadRefused
 from attestation.views import _apply_errors, college_view
 
 from . import forms, rules, selectors, services
@@ -117,6 +118,8 @@ def individual(request: HttpRequest) -> HttpResponse:
                                                    document=form.cleaned_data["document"], **data)
         except (RulesBroken, ValidationError) as exc:
             _apply_errors(form, exc)
+        except UploadRefused as exc:
+            form.add_error("document", exc.message)
         else:
             messages.success(request, _("Saved."))
             return redirect(_url(request, "individual"))

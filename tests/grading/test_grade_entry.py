@@ -197,8 +197,8 @@ def test_individual_attestation_before_the_earliest_date_is_refused(api, cast_a)
 @pytest.mark.parametrize(("name", "content", "status"), [
     ("scan.png", b"\x89PNG\r\n\x1a\n" + b"0" * 64, 201),
     ("scan.jpg", b"\xff\xd8\xff\xe0" + b"0" * 64, 201),
-    ("scan.pdf", b"MZ this is a program", 400),  # the content decides, not the name
-    ("scan.txt", b"just text", 400),
+    ("scan.pdf", b"MZ this is a program", 415),  # the content decides, not the name
+    ("scan.txt", b"just text", 415),
 ])
 def test_individual_attestation_documents_are_pdf_jpeg_or_png(api, cast_a, name, content, status):
     campaign_of(cast_a)
@@ -206,18 +206,20 @@ def test_individual_attestation_documents_are_pdf_jpeg_or_png(api, cast_a, name,
         "student": cast_a.student.pk, "kind": "early", "reason": "health", "planned_on": "2027-04-10",
         "document": SimpleUploadedFile(name, content)}, format="multipart")
     assert response.status_code == status, response.json()
-    if status == 400:
+    if status == 415:
         assert response.json()["errors"][0]["field"] == "document"
 
 
 @pytest.mark.django_db
-def test_individual_attestation_document_over_20_mb_is_refused(api, cast_a):
+def test_individual_attestation_document_over_10_mb_is_refused(api, cast_a):
     campaign_of(cast_a)
-    big = SimpleUploadedFile("big.pdf", b"%PDF-1.4\n" + b"0" * (20 * 1024 * 1024))
+    big = SimpleUploadedFile("big.pdf", b"%PDF-1.4\n" + b"0" * (10 * 1024 * 1024))
     response = api(cast_a.admin).post(f"{base(cast_a)}/individual-attestations/", {
         "student": cast_a.student.pk, "kind": "early", "reason": "health", "planned_on": "2027-04-10",
         "document": big}, format="multipart")
-    assert response.status_code == 400 and response.json()["errors"][0]["field"] == "document"
+    assert response.status_code == 413 and response.json()["errors"][0]["field"] == "document"
+    with scopes_disabled():
+        assert not IndividualAttestation.objects.filter(college=cast_a.college).exists()
 
 
 @pytest.mark.django_db

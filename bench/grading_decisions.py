@@ -1,0 +1,167 @@
+"""Diploma decision PDFs per second for a group batch of 300 through the whole pipeline (the batch request → the
+batch task deciding every student → outbox → broker → worker processes → stored files), beside WeasyPrint rendering
+the same HTML directly, interleaved in the same run, on both cores (the method of bench/pipeline.py).
+
+    .venv/bin/python bench/grading_decisions.py [--students 300] [--rounds 3]
+
+Uses DATABASE_URL (default: a PostgreSQL database `attestation_bench_grading` on 127.0.0.1) and REDIS_URL as the
+broker when set (else the filesystem broker). Targets: pipeline ≥ 90% of the direct rate and ≥ 25 PDF/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import OUT, bench_env, ensure_postgres_database, python, start, wait_until  # noqa: E402
+
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/attestation_bench_grading"
+KINDS = ("diploma_decision", "completion_certificate")
+
+
+def _render(job: tuple[str, str]) -> int:
+    from attestation.documents.render import pdf_from_html
+
+    html, stylesheet = job
+    return len(pdf_from_html(html, stylesheet))
+
+
+def _warm(job: tuple[str, str]) -> None:
+    import django
+
+    os.nice(int(os.environ.get("ATTESTATION_RENDER_NICE", "10")))  # the worker's priority: like for like
+    django.setup()
+    _render(job)
+
+
+def direct_time(jobs: list[tuple[str, str]], processes: int) -> float:
+    """Seconds for warm processes (fonts loaded, stylesheet parsed) to render these HTML documents."""
+    with multiprocessing.get_context("fork").Pool(processes, initializer=_warm, initargs=(jobs[0],)) as pool:
+        pool.map(_render, jobs[:processes], chunksize=1)
+        started = time.perf_counter()
+        pool.map(_render, jobs, chunksize=1)
+        return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--students", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--concurrency", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--worker-processes", type=int, default=(os.cpu_count() or 2) + 1)
+    args = parser.parse_args()
+    redis_url = os.environ.get("REDIS_URL", "")
+    env = bench_env(DATABASE_URL=os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+                    CELERY_BROKER_URL=redis_url or "filesystem://localhost//", CELERY_TASK_ALWAYS_EAGER="0")
+    os.environ.update(env)
+    ensure_postgres_database(env["DATABASE_URL"])
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+    from django.db import transaction
+    from django.utils import translation
+    from django_scopes import scope, scopes_disabled
+
+    from attestation.celery import app as celery_app
+    from attestation.documents.kinds import get_kind
+    from attestation.documents.pipeline import document_context
+    from attestation.documents.render import html_render
+    from attestation.models import Document, User
+    from bench.grading_data import grading_college
+    from grading import services
+    from grading.models import DecisionBatch, DiplomaDecision
+
+    celery_app.conf.task_always_eager = False
+    college, groups = grading_college(slug=f"bench-decisions-{args.students}", students=args.students, entries=40,
+                                      group_size=args.students)
+    group = groups[0]
+    with scopes_disabled():
+        user, _created = User.objects.get_or_create(username="bench-grading-admin")
+
+    def reset() -> None:
+        with scopes_disabled(), transaction.atomic():
+            documents = list(DiplomaDecision.objects.filter(college=college).values_list("document_id", flat=True))
+            DiplomaDecision.objects.filter(college=college).delete()
+            DecisionBatch.objects.filter(college=college).delete()
+            Document.objects.filter(college=college, pk__in=[d for d in documents if d]).delete()
+
+    def ready() -> int:
+        with scopes_disabled():
+            return Document.objects.filter(college=college, kind__in=KINDS, status=Document.Status.READY).count()
+
+    def pipeline_round() -> tuple[float, float]:
+        """Seconds from the batch request to every PDF stored, and to every student decided."""
+        reset()
+        started = time.perf_counter()
+        with scope(college=college.pk), transaction.atomic():
+            batch, _created = services.decision_batch_start(college=college, by=user, group=group, language="kk")
+        decided_at = []
+
+        def finished() -> bool:
+            with scopes_disabled():
+                status = DecisionBatch.objects.filter(pk=batch.pk).values_list("status", flat=True).first()
+            if status == DecisionBatch.Status.DONE and not decided_at:
+                decided_at.append(time.perf_counter() - started)
+            return ready() == args.students
+
+        wait_until(finished, 900, interval=0.1)
+        return time.perf_counter() - started, (decided_at or [time.perf_counter() - started])[0]
+
+    print(f"load average before the run: {os.getloadavg()[0]:.2f} (other processes compete for the cores)")
+    print(f"group batch: {args.students} students ({group.name})  rounds: {args.rounds}  cores: {os.cpu_count()}  "
+          f"broker: {'redis' if redis_url else 'filesystem'}  database: {env['DATABASE_URL'].split(':')[0]}")
+    worker = start([python(), "-m", "celery", "-A", "attestation", "worker", "--concurrency",
+                    str(args.worker_processes), "--loglevel", "WARNING", "--without-mingle", "--without-gossip"],
+                   env, "bench-grading-worker")
+    direct_seconds = pipeline_seconds = decide_seconds = 0.0
+    ratios = []
+    try:
+        time.sleep(3)
+        pipeline_round()  # warm-up: worker processes load fonts; its documents give the HTML of the baseline
+        jobs = []
+        with scope(college=college.pk):
+            for document in Document.objects.filter(college=college, kind__in=KINDS).order_by("pk"):
+                kind = get_kind(document.kind)
+                with translation.override(document.language):
+                    jobs.append((html_render(kind.template, document_context(document)), kind.stylesheet))
+        assert len(jobs) == args.students, len(jobs)
+        for _ in range(args.rounds):
+            timings = {n: direct_time(jobs, n) for n in {args.concurrency, args.worker_processes}}
+            direct_seconds += min(timings.values())
+            total, decided = pipeline_round()
+            pipeline_seconds += total
+            decide_seconds += decided
+            ratios.append(min(timings.values()) / total)
+            print(f"  round {len(ratios)}: direct {args.students / min(timings.values()):5.1f} PDF/s, pipeline "
+                  f"{args.students / total:5.1f} PDF/s ({100 * ratios[-1]:.0f}%), decided in {decided:.1f} s",
+                  flush=True)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(timeout=60)
+
+    count = args.students * args.rounds
+    direct, pipeline = count / direct_seconds, count / pipeline_seconds
+    print(f"direct WeasyPrint (same HTML, warm processes at the worker's priority): {direct:6.1f} PDF/s "
+          f"({direct_seconds:.1f} s)")
+    print(f"pipeline, batch request → every PDF stored ({args.worker_processes} worker processes): "
+          f"{pipeline:6.1f} PDF/s ({pipeline_seconds:.1f} s); every student decided after "
+          f"{decide_seconds / args.rounds:.1f} s per batch")
+    print(f"pipeline / direct: {100 * pipeline / direct:5.1f}% overall, median of rounds "
+          f"{100 * sorted(ratios)[len(ratios) // 2]:.0f}%   (target ≥ 90%)   "
+          f"rate target ≥ 25 PDF/s: {'OK' if pipeline >= 25 else 'BELOW'}")
+    print(f"logs: {OUT}")
+
+
+if __name__ == "__main__":
+    main()
