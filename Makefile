@@ -39,6 +39,12 @@ lint: setup
 bench: setup
 	$(PY) bench/pipeline.py
 	$(PY) bench/pages.py
+	$(PY) bench/grading_evaluation.py
+	$(PY) bench/grading_decisions.py
+	$(PY) bench/commissions_protocol_page.py
+	$(PY) bench/commissions_protocol_pdf.py
+	$(PY) bench/appeals_pages.py
+	$(PY) bench/appeals_concurrent_filing.py
 
 compose-check:
 	docker-compose -f docker-compose.yml config --quiet

@@ -105,7 +105,7 @@ def appeal_window(*, college: College, entry: TranscriptEntry, now: datetime | N
     local_now = _local_now(college, now)
     deadline = rules.appeal_filing_deadline(held_on=entry.held_on, announced_on=entry.announced_on,
                                             calendar=calendar,
-                                            literal=getattr(settings, "APPEALS_LITERAL_DEADLINE", False))
+                                            literal=settings.APPEALS_LITERAL_DEADLINE)
     deadline_end = WorkingCalendar.end_of_day(deadline, college.timezone)
     violation = rules.appeal_filing_check(now=local_now, deadline_end=deadline_end)
     due = rules.appeal_decision_due(received_on=local_now.date(), calendar=calendar)

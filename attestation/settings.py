@@ -178,6 +178,10 @@ CELERY_BEAT_SCHEDULE = {
 }
 CELERY_TIMEZONE = "Asia/Almaty"
 
+# OQ-11: the appeal window counts from the later of the attestation and the announcement of its results
+# (recommended default); "1" counts from the attestation day only, as the regulation's letter says.
+APPEALS_LITERAL_DEADLINE = envbool("APPEALS_LITERAL_DEADLINE", False)
+
 # --- Auth ------------------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
