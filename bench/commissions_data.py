@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-QUESTIONS = "1. Стерилизация әдістері. 2. Асептика. 3. Алгоритм."
+# Entries of a real protocol's length: 30 students fill three pages, as the figure assumes.
+QUESTIONS = "1. Стерилизация әдістері. 2. Асептика мен антисептика ережелері. 3. Шұғыл көмек алгоритмі."
 NOTES = "Жауабы толық."
 
 
