@@ -264,12 +264,47 @@ def test_closing_without_quorum_or_signatures_is_refused(api, cast_a):
         assert Protocol.objects.get(pk=protocol.pk).status == "open"
 
 
-def test_defence_quorum_is_checked_on_close(api, cast_a):
-    """DEF-03: a defence closes only with two thirds of the voting members present."""
-    from commissions import rules
+def test_a_defence_below_quorum_does_not_close(api, cast_a):
+    """DEF-03: a defence closes only with two thirds of the voting members present: 3 of 5 is refused (nothing
+    changes), 4 of 5 is enough for the quorum."""
+    protocol = protocol_of(cast_a, form="oral")
+    exam_id = protocol.exam_id
+    with scopes_disabled():
+        Exam.objects.filter(pk=exam_id).update(form="defence")  # the same session, held as a defence
+    client = api(cast_a.staff)
+    with scopes_disabled():
+        entries_before = TranscriptEntry.objects.filter(college=cast_a.college).count()
+    current = _get(client, cast_a, exam_id)
+    present_names = {"Chair Test", "Member1 Test", "Member2 Test"}
+    attendance = [{"member": a["member"], "present": a["role"] == "secretary" or a["full_name"] in present_names}
+                  for a in current["attendance"]]
+    results = [{"student": s.pk, "percent": p, "questions": "Q1; Q2"}
+               for s, p in zip((cast_a.student, cast_a.other_student), (92, 75), strict=True)]
+    saved = client.put(f"{base(cast_a)}/exams/{exam_id}/protocol/",
+                       {"version": current["version"], "attendance": attendance, "results": results}, format="json")
+    assert saved.status_code == 200, saved.json()
+    for name in ("chair", "member1", "member2"):
+        with scopes_disabled():
+            user = _member(cast_a, name)
+        assert api(user).post(f"{base(cast_a)}/exams/{exam_id}/protocol/sign/").status_code == 200
+    with time_machine.travel(ON_THE_DAY, tick=False):
+        refused = client.post(f"{base(cast_a)}/exams/{exam_id}/protocol/close/", {}, format="json")
+    assert refused.status_code == 422
+    assert "DEF-03" in rules_of(refused)
+    with scopes_disabled():
+        assert Protocol.objects.get(pk=protocol.pk).status == "open"
+        assert TranscriptEntry.objects.filter(college=cast_a.college).count() == entries_before  # nothing published
 
-    assert rules.quorum_check(present=3, voting_count=5, is_defence=True).rule == "DEF-03"
-    assert rules.quorum_check(present=4, voting_count=5, is_defence=True) is None
+    # A fourth member arrives: the quorum is met (whatever else the close still needs).
+    current = _get(client, cast_a, exam_id)
+    attendance = [{"member": a["member"], "present": a["present"] or a["full_name"] == "Member3 Test"}
+                  for a in current["attendance"]]
+    saved = client.put(f"{base(cast_a)}/exams/{exam_id}/protocol/",
+                       {"version": current["version"], "attendance": attendance}, format="json")
+    assert saved.status_code == 200, saved.json()
+    with time_machine.travel(ON_THE_DAY, tick=False):
+        again = client.post(f"{base(cast_a)}/exams/{exam_id}/protocol/close/", {}, format="json")
+    assert "DEF-03" not in (rules_of(again) if again.status_code == 422 else [])
 
 
 def _sign_all(api, cast, exam_id):
