@@ -4,7 +4,6 @@ Thin: serializers check the shape of input, selectors read, services apply the r
 from __future__ import annotations
 
 from django.http import FileResponse
-from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -14,9 +13,8 @@ from rest_framework.response import Response
 
 from attestation.api import CollegeRelatedField
 from attestation.api_base import READ, WRITE, CollegeViewSetMixin, IdempotentCreateMixin
-from attestation.errors import ApiError, Conflict, PayloadTooLarge, UnsupportedFile, error_item
+from attestation.errors import ApiError, Conflict, error_item
 from attestation.models import TranscriptEntry
-from attestation.uploads import UploadRefused
 from commissions.models import Commission
 
 from . import selectors, services
@@ -30,10 +28,7 @@ class AppealsApiMixin(CollegeViewSetMixin):
     """The app's refusals in the one error shape: a file 413/415, a state conflict 409, not on the commission 403."""
 
     def handle_exception(self, exc):
-        if isinstance(exc, UploadRefused):
-            error_class = PayloadTooLarge if exc.status == 413 else UnsupportedFile
-            exc = error_class(_("The file was refused."), [error_item(exc.field, exc.message)])
-        elif isinstance(exc, services.AppealConflict):
+        if isinstance(exc, services.AppealConflict):
             exc = Conflict(exc.message, [error_item(exc.field, exc.message, exc.rule)])
         elif isinstance(exc, services.NotOnCommission):
             exc = ApiError(exc.message, [error_item(None, exc.message, "APP-02")], status.HTTP_403_FORBIDDEN)

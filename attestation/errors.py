@@ -21,6 +21,7 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler
 
 from .rules import RulesBroken, RuleViolation
+from .uploads import UploadRefused
 
 RULE_CODE_PREFIX = "rule:"
 
@@ -92,7 +93,10 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, RulesBroken):
         errors = [error_item(v.field, v.message, v.rule) for v in exc.violations]
         return Response({"detail": exc.detail, "errors": errors}, status=status.HTTP_422_UNPROCESSABLE_ENTITY)
-    if isinstance(exc, DjangoValidationError):
+    if isinstance(exc, UploadRefused):  # a file refused by its content or size, in any app: 413 / 415
+        error_class = PayloadTooLarge if exc.status == 413 else UnsupportedFile
+        exc = error_class(_("The file was refused."), [error_item(exc.field, exc.message)])
+    elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()

@@ -20,9 +20,8 @@ from rest_framework.response import Response
 from attestation.api import CollegeRelatedField, DocumentSerializer
 from attestation.api_base import READ, WRITE, CollegeModelViewSet, CollegeReadOnlyViewSet, CollegeViewSetMixin
 from attestation.audit import client_ip
-from attestation.errors import Conflict, PayloadTooLarge, UnsupportedFile, error_item
+from attestation.errors import Conflict, error_item
 from attestation.models import AttemptReason, Campaign, Discipline, Student
-from attestation.uploads import UploadRefused
 
 from . import selectors, services
 from .models import (
@@ -59,9 +58,6 @@ class CommissionsApiMixin(CollegeViewSetMixin):
             exc = Conflict(exc.message, items)
         elif isinstance(exc, ProtocolLocked):
             exc = Conflict(str(exc), [error_item("status", str(exc), "PRO-01")])
-        elif isinstance(exc, UploadRefused):
-            error_class = PayloadTooLarge if exc.status == 413 else UnsupportedFile
-            exc = error_class(_("The file was refused."), [error_item(exc.field, exc.message)])
         return super().handle_exception(exc)
 
 

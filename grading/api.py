@@ -16,10 +16,9 @@ from rest_framework.response import Response
 
 from attestation.api import CollegeRelatedField
 from attestation.api_base import READ, WRITE, CollegeReadOnlyViewSet, CollegeViewSetMixin, IdempotentCreateMixin
-from attestation.errors import ApiError, PayloadTooLarge, UnsupportedFile, error_item
+from attestation.errors import ApiError, error_item
 from attestation.models import Campaign, Document, Group, Student, TranscriptEntry
 from attestation.rules import RulesBroken
-from attestation.uploads import UploadRefused
 
 from . import rules, selectors, services
 from .models import AdmissionOrder, DecisionBatch, DiplomaDecision, IndividualAttestation
@@ -453,12 +452,6 @@ class IndividualAttestationViewSet(CollegeViewSetMixin, IdempotentCreateMixin, m
             return super().create(request, *args, **kwargs)
         except RulesBroken as exc:
             return rules_response(exc)
-
-    def handle_exception(self, exc):
-        if isinstance(exc, UploadRefused):
-            error_class = PayloadTooLarge if exc.status == 413 else UnsupportedFile
-            exc = error_class(_("The file was refused."), [error_item(exc.field, exc.message)])
-        return super().handle_exception(exc)
 
     def perform_create(self, serializer):
         serializer.instance = services.individual_attestation_create(college=self.college, by=self.request.user,
