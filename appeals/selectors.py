@@ -36,6 +36,17 @@ def appeals_list(*, access: CollegeAccess, status: str = "") -> QuerySet[Appeal]
     return appeals.order_by("decision_due", "received_at", "id")
 
 
+def appeals_queue(*, access: CollegeAccess, status: str = "") -> QuerySet[Appeal]:
+    """The administrator's queue: the appeals with only what a row shows (not the decision protocol's frozen
+    payload nor the reason's full text), 30+ rows per request (bench/appeals_pages.py)."""
+    return (appeals_list(access=access, status=status)
+            .select_related(None).select_related("student__group", "transcript_entry__discipline", "commission")
+            .only("id", "status", "outcome", "received_at", "decision_due", "decided_at", "previous_grade",
+                  "commission_id", "student_id", "transcript_entry_id", "student__full_name", "student__group__name",
+                  "transcript_entry__percent", "transcript_entry__discipline__code", "commission__name",
+                  "commission__kind", "commission__order_number"))
+
+
 def appeal_get(*, access: CollegeAccess, pk: int) -> Appeal:
     appeal = appeals_list(access=access).prefetch_related("attachments").filter(pk=pk).first()
     if appeal is None:

@@ -79,7 +79,7 @@ def appeals_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "open")
     if status not in ("open", "all", *Appeal.Status.values):
         status = "open"
-    appeals = list(selectors.appeals_list(access=access, status="" if status == "all" else status)[:500])
+    appeals = list(selectors.appeals_queue(access=access, status="" if status == "all" else status)[:500])
     tz = request.college.timezone
     zone = ZoneInfo(tz)
     rows = []
