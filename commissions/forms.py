@@ -18,6 +18,7 @@ from .models import (
     DiplomaWork,
     Exam,
     ForceMajeureDecision,
+    ProtocolResult,
     ReAdmission,
 )
 
@@ -148,6 +149,24 @@ class AmendForm(BootstrapMixin, forms.Form):
                                                                       ("notes", _("notes"))])
     value = forms.CharField(label=_("New value"), widget=forms.Textarea(attrs={"rows": 2}))
     reason = forms.CharField(label=_("Reason of the correction"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class RowAmendForm(AmendForm):
+    """An amendment of one row of a closed protocol (the row chosen from the protocol's students)."""
+
+    result = forms.ModelChoiceField(label=_("Student"), queryset=ProtocolResult.objects.none())
+    field_order = ["result", "field", "value", "reason"]
+
+    def __init__(self, *args, results_qs, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["result"].queryset = results_qs
+        self.fields["result"].label_from_instance = lambda r: r.student.full_name
+        self.order_fields(self.field_order)
+
+
+class ProcedureForm(BootstrapMixin, forms.Form):
+    procedure = forms.CharField(label=_("procedure of the distance exam or defence"),
+                                widget=forms.Textarea(attrs={"rows": 6}))
 
 
 class ReadmissionForm(BootstrapMixin, forms.Form):

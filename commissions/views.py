@@ -222,6 +222,9 @@ def render_row(r, *, exam, can_edit: bool, L: dict, row_base: str, row_error: st
     elif can_edit and exam.ticket_count and not exam.is_defence:
         ticket = (f'<button class="btn btn-sm btn-outline-secondary" type="button" hx-post="{row_base}{pk}/draw/" '
                   f'hx-target="closest tr" hx-swap="outerHTML">{escape(L["draw"])}</button>')
+    if exam.is_distance:  # DIST-07: the technical failure act of this student (a page of its own)
+        ticket += (f' <a class="btn btn-sm btn-outline-danger" href="{row_base}{pk}/tech-failure/">'
+                   f'{escape(L["failure"])}</a>')
     if row_error:
         ticket += f'<div class="text-danger small conflict" role="alert">{escape(row_error)}</div>'
     parts.append(f"<td>{ticket}</td></tr>")
@@ -232,11 +235,13 @@ def _row_labels(request: HttpRequest) -> dict[str, Any]:
     """What every row of the protocol shows alike, translated and reversed once per page, not once per row."""
     labels = {"derived": _("derived"), "attendance": _("Attendance"), "present": _("present"),
               "absent": _("did not appear"), "percent": _("percent"), "questions": _("questions asked"),
-              "notes": _("notes"), "identity": _("identity checked"), "draw": _("Draw a ticket")}
+              "notes": _("notes"), "identity": _("identity checked"), "draw": _("Draw a ticket"),
+              "failure": _("Technical failure")}
     return {"L": labels, "row_base": _url(request, "protocol_row", pk=0)[:-2]}
 
 
-def _protocol_context(request: HttpRequest, exam, refusal: list[dict] | None = None) -> dict[str, Any]:
+def _protocol_context(request: HttpRequest, exam, refusal: list[dict] | None = None,
+                      amend_form=None) -> dict[str, Any]:
     protocol = selectors.protocol_full(college=request.college, exam=exam, amendments=False)
     context: dict[str, Any] = {"exam": exam, "protocol": protocol, "refusal": refusal or [],
                                "can_edit": False, "member": None, "scale": GRADE_SCALE}
@@ -257,6 +262,13 @@ def _protocol_context(request: HttpRequest, exam, refusal: list[dict] | None = N
         context["rows_html"] = mark_safe("".join(  # noqa: S308 (render_row escapes)
             render_row(r, exam=exam, can_edit=context["can_edit"], **labels) for r in protocol.results.all()))
         context["can_sign"] = (member is not None and member.votes and not protocol.is_closed)
+        if exam.is_distance:
+            context["acts"] = list(selectors.tech_failure_acts(college=request.college, protocol=protocol))
+        if protocol.is_closed:
+            context["amendments"] = (protocol.amendments.select_related("result__student", "created_by")
+                                     .order_by("created_at", "id"))
+            if request.access.is_admin:
+                context["amend_form"] = amend_form or _amend_form(request, protocol)
     return context
 
 
@@ -451,11 +463,16 @@ def decisions(request: HttpRequest) -> HttpResponse:
 
 @college_view("student")
 def my_attestation(request: HttpRequest) -> HttpResponse:
+    return _my_attestation_page(request)
+
+
+def _my_attestation_page(request: HttpRequest, refusal: list[dict] | None = None, status: int = 200) -> HttpResponse:
     slots = selectors.student_slots(access=request.access)
     results = selectors.student_results(access=request.access)
     readmissions = selectors.readmissions_list(access=request.access)
     return render(request, "commissions/my_attestation.html",
-                  {"slots": slots, "results": results, "readmissions": readmissions})
+                  {"slots": slots, "results": results, "readmissions": readmissions, "refusal": refusal or []},
+                  status=status)
 
 
 @college_view()
@@ -489,3 +506,321 @@ def readmission_apply(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "commissions/readmission_form.html", {"form": form, "result": result,
                                                                  "refusal": refusal}, status=status)
 
+
+
+# --- Diploma works (DEF-06, ADM-03) -----------------------------------------------------------------------------------
+
+
+def _campaign_of_page(request: HttpRequest):
+    """The campaign chosen on the page (``?campaign=``), else the latest of the college; another college's: 404."""
+    from attestation.models import Campaign
+
+    campaigns = Campaign.objects.filter(college=request.college).order_by("-starts_on", "-id")
+    chosen = request.GET.get("campaign") or request.POST.get("campaign") or ""
+    if chosen:
+        campaign = campaigns.filter(pk=int(chosen)).first() if chosen.isdigit() else None
+        if campaign is None:
+            raise Http404
+        return campaign, campaigns
+    return campaigns.first(), campaigns
+
+
+@college_view("admin", "staff")
+def diploma_works(request: HttpRequest) -> HttpResponse:
+    """The diploma works of a campaign with their submission status, and the form to submit or replace a student's
+    work with its review and presentation (files checked by content and size: 413/415 shown on the form)."""
+    campaign, campaigns = _campaign_of_page(request)
+    students = (selectors.campaign_students(college=request.college, campaign=campaign).select_related("group")
+                if campaign is not None else None)
+    form = (forms.DiplomaWorkForm(request.POST or None, request.FILES or None, students_qs=students)
+            if campaign is not None else None)
+    refusal: list[dict] = []
+    status = 200
+    if request.method == "POST":
+        if form is None:
+            raise Http404
+        if form.is_valid():
+            data = form.cleaned_data
+            from .models import DiplomaWork
+
+            existing = DiplomaWork.objects.filter(college=request.college, campaign=campaign,
+                                                  student=data["student"]).first()
+            try:
+                _work, warnings = services.diploma_work_save(
+                    college=request.college, by=request.user, campaign=campaign, student=data["student"],
+                    topic=data["topic"], kind=data["kind"], supervisor=data["supervisor"], file=data.get("file"),
+                    review=data.get("review"), presentation=data.get("presentation"), work=existing)
+            except UploadRefused as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                status = exc.status
+            except (VersionConflict, ProtocolLocked) as exc:
+                refusal, status = _refusal(exc), 409
+            except RulesBroken as exc:
+                refusal, status = _refusal(exc), 422
+            except ValidationError as exc:
+                _apply_errors(form, exc)
+            else:
+                for warning in warnings:
+                    messages.warning(request, f"[{warning.rule}] {warning.message}")
+                messages.success(request, _("The diploma work is saved."))
+                return redirect(f"{_url(request, 'diploma_works')}?campaign={campaign.pk}")
+        if status == 200 and form.errors:
+            status = 400
+    works = (selectors.diploma_works_list(college=request.college, campaign_id=campaign.pk)
+             if campaign is not None else [])
+    return render(request, "commissions/diploma_works.html",
+                  {"campaign": campaign, "campaigns": campaigns, "works": works, "form": form, "refusal": refusal},
+                  status=status)
+
+
+# --- Re-admission (RET-01, RET-02) ------------------------------------------------------------------------------------
+
+
+def _readmissions_of(request: HttpRequest):
+    """The applications the user may see: all for an administrator, those of their commissions for a member."""
+    readmissions = selectors.readmissions_list(access=request.access)
+    if not request.access.is_admin:
+        from .models import CommissionMember
+
+        commission_ids = CommissionMember.objects.filter(college=request.college, user=request.user).values(
+            "commission_id")
+        readmissions = readmissions.filter(result__protocol__exam__commission_id__in=commission_ids)
+    return readmissions
+
+
+def _readmission(request: HttpRequest, pk: int):
+    readmission = _readmissions_of(request).filter(pk=pk).first()
+    if readmission is None:
+        raise Http404
+    return readmission
+
+
+def _resit_exams(request: HttpRequest, exam):
+    from .models import Exam
+
+    return Exam.objects.filter(college=request.college, commission_id=exam.commission_id,
+                               discipline_id=exam.discipline_id).exclude(pk=exam.pk).order_by("starts_at", "id")
+
+
+@college_view("admin", "staff")
+def readmissions(request: HttpRequest) -> HttpResponse:
+    return render(request, "commissions/readmissions.html", {"readmissions": _readmissions_of(request)})
+
+
+def _readmission_page(request: HttpRequest, readmission, *, decide_form=None, slot_form=None,
+                      refusal: list[dict] | None = None, status: int = 200) -> HttpResponse:
+    exams = _resit_exams(request, readmission.result.protocol.exam)
+    try:
+        services.readmission_decider_check(access=request.access, readmission=readmission)
+        can_decide = True
+    except PermissionDenied:
+        can_decide = False
+    return render(request, "commissions/readmission.html", {
+        "readmission": readmission, "can_decide": can_decide, "refusal": refusal or [],
+        "decide_form": decide_form or forms.ReadmissionDecisionForm(exams_qs=exams),
+        "slot_form": slot_form or forms.SlotForm(exams_qs=exams)}, status=status)
+
+
+@college_view("admin", "staff")
+def readmission(request: HttpRequest, pk: int) -> HttpResponse:
+    return _readmission_page(request, _readmission(request, pk))
+
+
+@college_view("admin", "staff")
+def readmission_document(request: HttpRequest, pk: int) -> HttpResponse:
+    """The supporting document, served after the permission check (never from the web root)."""
+    from django.http import FileResponse
+
+    item = _readmission(request, pk)
+    if not item.document:
+        raise Http404
+    return FileResponse(item.document.open("rb"), as_attachment=True,
+                        filename=f"readmission-{item.pk}.{item.document.name.rsplit('.', 1)[-1]}")
+
+
+@college_view("admin", "staff")
+@require_POST
+def readmission_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    item = _readmission(request, pk)
+    services.readmission_decider_check(access=request.access, readmission=item)
+    form = forms.ReadmissionDecisionForm(request.POST, exams_qs=_resit_exams(request, item.result.protocol.exam))
+    if not form.is_valid():
+        return _readmission_page(request, item, decide_form=form, status=400)
+    data = form.cleaned_data
+    try:
+        services.readmission_decide(college=request.college, by=request.user, readmission=item,
+                                    approve=data["approve"], note=data["note"], exam=data["exam"],
+                                    starts_at=data["starts_at"], minutes=data["minutes"])
+    except RulesBroken as exc:
+        return _readmission_page(request, item, decide_form=form, refusal=_refusal(exc), status=422)
+    except ValidationError as exc:
+        return _readmission_page(request, item, decide_form=form, refusal=_refusal(exc), status=422)
+    messages.success(request, _("The decision is recorded."))
+    return redirect(_url(request, "readmission", pk=item.pk))
+
+
+@college_view("admin", "staff")
+@require_POST
+def readmission_schedule(request: HttpRequest, pk: int) -> HttpResponse:
+    item = _readmission(request, pk)
+    services.readmission_decider_check(access=request.access, readmission=item)
+    form = forms.SlotForm(request.POST, exams_qs=_resit_exams(request, item.result.protocol.exam))
+    if not form.is_valid():
+        return _readmission_page(request, item, slot_form=form, status=400)
+    data = form.cleaned_data
+    try:
+        services.readmission_schedule(college=request.college, by=request.user, readmission=item, exam=data["exam"],
+                                      starts_at=data["starts_at"], minutes=data["minutes"],
+                                      report_minutes=data.get("report_minutes"))
+    except (RulesBroken, ValidationError) as exc:
+        return _readmission_page(request, item, slot_form=form, refusal=_refusal(exc), status=422)
+    messages.success(request, _("The new slot is scheduled."))
+    return redirect(_url(request, "readmission", pk=item.pk))
+
+
+# --- Technical failure of a distance session (DIST-07) ---------------------------------------------------------------
+
+
+def _tech_failure_page(request: HttpRequest, row, *, form=None, slot_form=None, refusal: list[dict] | None = None,
+                       status: int = 200) -> HttpResponse:
+    from .models import TechnicalFailureAct
+
+    exam = row.protocol.exam
+    act = (TechnicalFailureAct.objects.filter(college=request.college, result=row)
+           .select_related("document", "new_slot__exam").first())
+    return render(request, "commissions/tech_failure.html", {
+        "row": row, "exam": exam, "act": act, "refusal": refusal or [],
+        "form": form or forms.TechFailureForm(),
+        "slot_form": slot_form or forms.SlotForm(exams_qs=_resit_exams(request, exam))}, status=status)
+
+
+@college_view("admin", "staff")
+def protocol_tech_failure(request: HttpRequest, pk: int) -> HttpResponse:
+    """DIST-07: the technical failure of one student's distance session: the act (a document sent to every member)
+    is drawn up here; the student is then rescheduled."""
+    row = _result_for(request, pk)
+    services.protocol_editor_check(access=request.access, exam=row.protocol.exam)
+    if request.method != "POST":
+        return _tech_failure_page(request, row)
+    form = forms.TechFailureForm(request.POST)
+    if not form.is_valid():
+        return _tech_failure_page(request, row, form=form, status=400)
+    try:
+        services.protocol_tech_failure(college=request.college, by=request.user, result=row,
+                                       description=form.cleaned_data["description"],
+                                       occurred_at=form.cleaned_data["occurred_at"])
+    except ProtocolLocked as exc:
+        return _tech_failure_page(request, row, form=form, refusal=_refusal(exc), status=409)
+    except (RulesBroken, ValidationError) as exc:
+        return _tech_failure_page(request, row, form=form, refusal=_refusal(exc), status=422)
+    messages.success(request, _("The technical failure act is drawn up and sent to the members of the commission."))
+    return redirect(_url(request, "protocol_tech_failure", pk=row.pk))
+
+
+@college_view("admin")
+@require_POST
+def protocol_tech_failure_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
+    from .models import TechnicalFailureAct
+
+    row = _result_for(request, pk)
+    act = TechnicalFailureAct.objects.filter(college=request.college, result=row).first()
+    if act is None:
+        raise Http404
+    form = forms.SlotForm(request.POST, exams_qs=_resit_exams(request, row.protocol.exam))
+    if not form.is_valid():
+        return _tech_failure_page(request, row, slot_form=form, status=400)
+    data = form.cleaned_data
+    try:
+        services.tech_failure_reschedule(college=request.college, by=request.user, act=act, exam=data["exam"],
+                                         starts_at=data["starts_at"], minutes=data["minutes"],
+                                         report_minutes=data.get("report_minutes"))
+    except (RulesBroken, ValidationError) as exc:
+        return _tech_failure_page(request, row, slot_form=form, refusal=_refusal(exc), status=422)
+    messages.success(request, _("The new slot is scheduled."))
+    return redirect(_url(request, "protocol_tech_failure", pk=row.pk))
+
+
+# --- The procedure of a distance session (DIST-09) --------------------------------------------------------------------
+
+
+def _procedure_page(request: HttpRequest, exam, *, form=None, refusal: list[dict] | None = None,
+                    status: int = 200) -> HttpResponse:
+    slots = selectors.slots_of(college=request.college, exam=exam)
+    return render(request, "commissions/procedure.html", {
+        "exam": exam, "slots": slots, "refusal": refusal or [],
+        "form": form or forms.ProcedureForm(initial={"procedure": exam.procedure})}, status=status)
+
+
+@college_view("admin", "staff")
+def exam_procedure(request: HttpRequest, pk: int) -> HttpResponse:
+    """DIST-09: the procedure of a distance session sent to its students, with who confirmed reading it."""
+    exam = selectors.exam_get(college=request.college, pk=pk)
+    if request.method != "POST":
+        return _procedure_page(request, exam)
+    if not request.access.is_admin:
+        raise PermissionDenied
+    form = forms.ProcedureForm(request.POST)
+    if not form.is_valid():
+        return _procedure_page(request, exam, form=form, status=400)
+    try:
+        _exam, warnings, sent = services.procedure_send(college=request.college, by=request.user, exam=exam,
+                                                        procedure=form.cleaned_data["procedure"])
+    except (RulesBroken, ValidationError) as exc:
+        return _procedure_page(request, exam, form=form, refusal=_refusal(exc), status=422)
+    for warning in warnings:
+        messages.warning(request, f"[{warning.rule}] {warning.message}")
+    messages.success(request, _("The procedure is sent; %(count)s students were notified.") % {"count": sent})
+    return redirect(_url(request, "exam_procedure", pk=exam.pk))
+
+
+@college_view()
+@require_POST
+def procedure_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    """DIST-09: the student confirms having read the procedure of their distance session."""
+    from .models import ExamSlot
+
+    student = request.access.student
+    slot = ExamSlot.objects.filter(college=request.college, pk=pk, student=student).first() if student else None
+    if slot is None:
+        raise Http404
+    try:
+        services.procedure_confirm(college=request.college, by=request.user, slot=slot)
+    except (RulesBroken, ValidationError) as exc:
+        return _my_attestation_page(request, refusal=_refusal(exc), status=422)
+    messages.success(request, _("Thank you: your reading of the procedure is recorded."))
+    return redirect(_url(request, "my_attestation"))
+
+
+# --- Amendments of a closed protocol ----------------------------------------------------------------------------------
+
+
+@college_view("admin")
+@require_POST
+def protocol_amend(request: HttpRequest, pk: int) -> HttpResponse:
+    """A correction of a closed protocol's row: an amendment with its reason; the original row stays."""
+    exam = _exam_for_protocol(request, pk)
+    protocol = _open_protocol_of(request, exam)
+    form = _amend_form(request, protocol, request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.protocol_amend(college=request.college, by=request.user, result=data["result"],
+                                    field_name=data["field"], value=data["value"], reason=data["reason"])
+        except RulesBroken as exc:
+            return render(request, "commissions/protocol.html",
+                          _protocol_context(request, exam, _refusal(exc), amend_form=form), status=422)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("The amendment is recorded; a new protocol PDF is being prepared."))
+            return redirect(_url(request, "protocol", pk=exam.pk))
+    return render(request, "commissions/protocol.html", _protocol_context(request, exam, amend_form=form),
+                  status=400)
+
+
+def _amend_form(request: HttpRequest, protocol, data=None):
+    from .models import ProtocolResult
+
+    results = (ProtocolResult.objects.filter(college=request.college, protocol=protocol).select_related("student")
+               .order_by("slot__starts_at", "slot_id"))
+    return forms.RowAmendForm(data, results_qs=results)

@@ -73,3 +73,10 @@ page_kwargs("commissions:protocol_attendance")(lambda b: {"pk": protocol_of(b).a
 page_kwargs("commissions:exam_new")(lambda b: {"pk": exam_of(b).commission.campaign_id})
 page_kwargs("commissions:readmission_apply")(lambda b: {"pk": result_of(b).pk})
 page_kwargs("commissions:schedule_publish")(lambda b: {"pk": exam_of(b).schedule_id})
+for name in ("readmission", "readmission_document", "readmission_decide", "readmission_schedule"):
+    page_kwargs(f"commissions:{name}")(lambda b: {"pk": readmission_of(b).pk})
+for name in ("protocol_tech_failure", "protocol_tech_failure_reschedule"):
+    page_kwargs(f"commissions:{name}")(lambda b: {"pk": result_of(b).pk})
+page_kwargs("commissions:exam_procedure")(lambda b: {"pk": exam_of(b).pk})
+page_kwargs("commissions:procedure_confirm")(lambda b: {"pk": exam_of(b).slots.order_by("id").first().pk})
+page_kwargs("commissions:protocol_amend")(lambda b: {"pk": exam_of(b).pk})
