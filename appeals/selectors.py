@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from attestation.calendar import working_calendar
 from attestation.models import AuditEntry, College, TranscriptEntry
 from attestation.tenancy import CollegeAccess
 
@@ -112,7 +113,7 @@ def student_results(*, access: CollegeAccess) -> list[ResultRow]:
     for appeal in Appeal.objects.filter(college=access.college, student=student).order_by("received_at"):
         by_entry.setdefault(appeal.transcript_entry_id, []).append(appeal)
     recent_from = local_today(access.college) - timedelta(days=RECENT_DAYS)
-    calendar = services.calendar_now()
+    calendar = working_calendar()
     rows = []
     closed_shown = 0
     for entry in entries:

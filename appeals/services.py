@@ -7,7 +7,6 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,10 +19,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from attestation.audit import audit_log
-from attestation.calendar import WorkingCalendar
+from attestation.calendar import WorkingCalendar, working_calendar
 from attestation.documents.kinds import get_kind
 from attestation.documents.pipeline import document_request
-from attestation.models import CalendarOverride, College, GradeOrigin, Membership, Role, Student, TranscriptEntry, User
+from attestation.models import College, GradeOrigin, Membership, Role, Student, TranscriptEntry, User
 from attestation.rules import RulesBroken, RuleViolation
 from attestation.services import notify, transcript_grade
 from attestation.uploads import JPEG, PDF, PNG, CheckedUpload, UploadRefused, upload_check
@@ -81,18 +80,6 @@ class Window:
     violation: RuleViolation | None
 
 
-@lru_cache(maxsize=16)
-def _calendar_of(overrides: tuple[tuple[date, bool, str], ...]) -> WorkingCalendar:
-    return WorkingCalendar({d: w for d, w, _n in overrides}, {d: n for d, _w, n in overrides})
-
-
-def calendar_now() -> WorkingCalendar:
-    """The working-day calendar with the operator's overrides as they are now; the calendar object (whose holiday
-    tables are filled lazily, year by year) is reused while the overrides stay the same."""
-    return _calendar_of(tuple(CalendarOverride.objects.order_by("date")
-                              .values_list("date", "is_working_day", "note")))
-
-
 def is_monitoring_result(entry: TranscriptEntry) -> bool:
     """APP-05: a monitoring (ББЖМ/МОДО) result. Monitoring results are never written into the gradebook (MON-23);
     an entry that came from the monitoring anyway carries the source ``monitoring:<round>``."""
@@ -101,7 +88,7 @@ def is_monitoring_result(entry: TranscriptEntry) -> bool:
 
 def appeal_window(*, college: College, entry: TranscriptEntry, now: datetime | None = None,
                   calendar: WorkingCalendar | None = None) -> Window:
-    calendar = calendar or calendar_now()
+    calendar = calendar or working_calendar()
     local_now = _local_now(college, now)
     deadline = rules.appeal_filing_deadline(held_on=entry.held_on, announced_on=entry.announced_on,
                                             calendar=calendar,
@@ -407,7 +394,7 @@ def appeals_remind_due(*, college: College, now: datetime | None = None,
                        calendar: WorkingCalendar | None = None) -> int:
     """The working day before the due date (or later, if missed), the commission of each open appeal is reminded
     once. Returns the number of appeals reminded."""
-    calendar = calendar or calendar_now()
+    calendar = calendar or working_calendar()
     today = _local_now(college, now).date()
     count = 0
     candidates = (Appeal.objects.filter(college=college, status=Appeal.Status.UNDER_REVIEW, reminded_on__isnull=True,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -122,9 +123,16 @@ def _translate_holiday_name(english: str) -> str:
     return "; ".join(translated)
 
 
+@lru_cache(maxsize=16)
+def _calendar_of(overrides: tuple[tuple[date, bool, str], ...]) -> WorkingCalendar:
+    return WorkingCalendar({d: w for d, w, _n in overrides}, {d: n for d, _w, n in overrides})
+
+
 def working_calendar() -> WorkingCalendar:
-    """The calendar with the operator's overrides as they are now."""
+    """The calendar with the operator's overrides as they are now. The calendar object (whose holiday tables
+    are filled lazily, year by year) is reused for as long as the overrides stay the same: pages that show a
+    deadline (appeals, schedules) no longer rebuild Kazakhstan's holidays on every request."""
     from .models import CalendarOverride
 
-    rows = list(CalendarOverride.objects.values_list("date", "is_working_day", "note"))
-    return WorkingCalendar({d: w for d, w, _n in rows}, {d: n for d, _w, n in rows})
+    return _calendar_of(tuple(CalendarOverride.objects.order_by("date")
+                              .values_list("date", "is_working_day", "note")))
