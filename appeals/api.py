@@ -64,7 +64,7 @@ class AppealSerializer(serializers.ModelSerializer):
 
     def _clock(self, appeal):
         college = self.context["college"]
-        return selectors.clock(appeal, selectors.local_today(college), college.timezone)
+        return selectors.clock(appeal, college.today(), college.timezone)
 
     def get_due_today(self, appeal) -> bool:
         return self._clock(appeal).due_today

@@ -3,10 +3,7 @@ documents pipeline; the payload is built in the document's language when the dec
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from django.http import Http404
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -24,7 +21,7 @@ def _d(value) -> str:
 
 
 def _local(college: College, moment) -> str:
-    return timezone.localtime(moment, ZoneInfo(college.timezone)).strftime("%d.%m.%Y %H:%M") if moment else ""
+    return college.local(moment).strftime("%d.%m.%Y %H:%M") if moment else ""
 
 
 def appeal_protocol_payload(*, college: College, subject_id: int, language: str) -> dict:

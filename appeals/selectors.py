@@ -18,10 +18,6 @@ from . import rules, services
 from .models import OPEN_STATUSES, Appeal, AppealAttachment
 
 
-def local_today(college: College) -> date:
-    return timezone.localtime(timezone.now(), ZoneInfo(college.timezone)).date()
-
-
 def appeals_list(*, access: CollegeAccess, status: str = "") -> QuerySet[Appeal]:
     appeals = (Appeal.objects.filter(college=access.college)
                .select_related("student__group", "transcript_entry__discipline", "commission", "document"))
@@ -112,7 +108,7 @@ def student_results(*, access: CollegeAccess) -> list[ResultRow]:
     by_entry: dict[int, list[Appeal]] = {}
     for appeal in Appeal.objects.filter(college=access.college, student=student).order_by("received_at"):
         by_entry.setdefault(appeal.transcript_entry_id, []).append(appeal)
-    recent_from = local_today(access.college) - timedelta(days=RECENT_DAYS)
+    recent_from = access.college.today() - timedelta(days=RECENT_DAYS)
     calendar = working_calendar()
     rows = []
     closed_shown = 0

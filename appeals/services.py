@@ -8,14 +8,13 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from attestation.audit import audit_log
@@ -28,7 +27,7 @@ from attestation.services import notify, transcript_grade
 from attestation.uploads import JPEG, PDF, PNG, CheckedUpload, UploadRefused, upload_check
 
 from . import rules
-from .models import OPEN_STATUSES, Appeal, AppealAttachment
+from .models import Appeal, AppealAttachment
 
 ATTACHMENT_TYPES = (PDF, JPEG, PNG)
 MONITORING_SOURCE = "monitoring:"
@@ -48,14 +47,6 @@ class NotOnCommission(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-
-
-def _in_language(college: College):
-    return translation.override(college.language if college.language in ("kk", "ru") else "kk")
-
-
-def _local_now(college: College, now: datetime | None = None) -> datetime:
-    return timezone.localtime(now or timezone.now(), ZoneInfo(college.timezone))
 
 
 def _url(college: College, name: str, **kwargs: Any) -> str:
@@ -89,7 +80,7 @@ def is_monitoring_result(entry: TranscriptEntry) -> bool:
 def appeal_window(*, college: College, entry: TranscriptEntry, now: datetime | None = None,
                   calendar: WorkingCalendar | None = None) -> Window:
     calendar = calendar or working_calendar()
-    local_now = _local_now(college, now)
+    local_now = college.local(now)
     deadline = rules.appeal_filing_deadline(held_on=entry.held_on, announced_on=entry.announced_on,
                                             calendar=calendar,
                                             literal=settings.APPEALS_LITERAL_DEADLINE)
@@ -145,15 +136,13 @@ def appeal_file(*, college: College, by: User, student: Student, entry: Transcri
     stored: list = []
     try:
         with transaction.atomic():
-            if Appeal.objects.filter(college=college, transcript_entry=entry, status__in=OPEN_STATUSES).exists():
-                raise AppealConflict(duplicate, "APP-01", "transcript_entry")
             try:
-                with transaction.atomic():
-                    appeal = Appeal.objects.create(
-                        college=college, student=student, transcript_entry=entry, filed_by=by, reason=reason,
-                        received_at=received_at, filing_deadline=window.deadline, decision_due=window.decision_due)
+                appeal = Appeal.objects.create(
+                    college=college, student=student, transcript_entry=entry, filed_by=by, reason=reason,
+                    received_at=received_at, filing_deadline=window.deadline, decision_due=window.decision_due)
             except IntegrityError as exc:
-                # The partial unique index: a concurrent filing for the same result won.
+                # The partial unique index (one open appeal per result) is the one check: it also decides
+                # between two filings racing for the same result.
                 raise AppealConflict(duplicate, "APP-01", "transcript_entry") from exc
             for upload, name in checked:
                 attachment = AppealAttachment(college=college, appeal=appeal, original_name=name,
@@ -182,7 +171,7 @@ def _grade_label(entry: TranscriptEntry) -> str:
 def _notify_filed(*, college: College, appeal: Appeal) -> None:
     entry = appeal.transcript_entry
     url = _url(college, "detail", pk=appeal.pk)
-    with _in_language(college):
+    with college.in_language():
         values = {"n": appeal.pk, "result": _grade_label(entry), "due": appeal.decision_due.strftime("%d.%m.%Y")}
         if appeal.student.user_id:
             notify(college=college, users=[appeal.student.user],
@@ -255,7 +244,7 @@ def appeal_assign(*, college: College, by: User, appeal: Appeal, commission) -> 
               data={"commission": commission.pk, "previous_commission": previous,
                     "warnings": appeal.assign_warnings})
     url = _url(college, "detail", pk=appeal.pk)
-    with _in_language(college):
+    with college.in_language():
         values = {"n": appeal.pk, "due": appeal.decision_due.strftime("%d.%m.%Y")}
         if appeal.student.user_id:
             notify(college=college, users=[appeal.student.user],
@@ -318,7 +307,7 @@ def appeal_decide(*, college: College, by: User, appeal: Appeal, outcome: str, n
     if violations:
         raise RulesBroken(violations, _("The appeal cannot be decided."))
     now = now or timezone.now()
-    decided_on = _local_now(college, now).date()
+    decided_on = college.local(now).date()
     state = rules.appeal_due_state(decision_due=appeal.decision_due, today=decided_on, decided_on=decided_on)
     entry = TranscriptEntry.objects.select_for_update().get(pk=appeal.transcript_entry_id, college=college)
     appeal.previous_grade = _previous_grade(entry)
@@ -366,7 +355,7 @@ def _communicate(*, college: College, appeal: Appeal, by: User) -> None:
     """APP-04: the decision is communicated to the student (portal notice + e-mail); the record is kept."""
     url = _url(college, "detail", pk=appeal.pk)
     entry = appeal.transcript_entry
-    with _in_language(college):
+    with college.in_language():
         values = {"n": appeal.pk, "outcome": str(appeal.get_outcome_display()), "result": _grade_label(entry)}
         channels = []
         if appeal.student.user_id:
@@ -395,7 +384,7 @@ def appeals_remind_due(*, college: College, now: datetime | None = None,
     """The working day before the due date (or later, if missed), the commission of each open appeal is reminded
     once. Returns the number of appeals reminded."""
     calendar = calendar or working_calendar()
-    today = _local_now(college, now).date()
+    today = college.local(now).date()
     count = 0
     candidates = (Appeal.objects.filter(college=college, status=Appeal.Status.UNDER_REVIEW, reminded_on__isnull=True,
                                         decision_due__gte=today).select_related("commission"))
@@ -407,7 +396,7 @@ def appeals_remind_due(*, college: College, now: datetime | None = None,
             if locked is None:
                 continue
             users = [m.user for m in appeal.commission.members.select_related("user") if m.user_id]
-            with _in_language(college):
+            with college.in_language():
                 values = {"n": appeal.pk, "due": appeal.decision_due.strftime("%d.%m.%Y")}
                 if users:
                     notify(college=college, users=users, subject=_("Reminder: appeal № %(n)s is due %(due)s") % values,

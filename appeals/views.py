@@ -69,7 +69,7 @@ class DecideForm(forms.Form):
 def appeals_list(request: HttpRequest) -> HttpResponse:
     """Students: their results with the window of each and their appeals. Administrator and staff: the queue."""
     access = request.access
-    today = selectors.local_today(request.college)
+    today = request.college.today()
     if access.is_student:
         rows = selectors.student_results(access=access)
         return render(request, "appeals/student.html", {"rows": rows, "today": today,
@@ -203,7 +203,7 @@ def appeal_detail(request: HttpRequest, pk: int) -> HttpResponse:
         protocol, _examiners = services.examiners_of(college=request.college, entry=appeal.transcript_entry)
     context = {
         "appeal": appeal, "entry": appeal.transcript_entry, "members": members, "protocol": protocol,
-        "clock": selectors.clock(appeal, selectors.local_today(request.college), request.college.timezone),
+        "clock": selectors.clock(appeal, request.college.today(), request.college.timezone),
         "can_assign": can_assign, "can_decide": can_decide, "assign_form": assign_form, "decide_form": decide_form,
         "history": selectors.appeal_history(college=request.college, appeal=appeal) if access.is_staff_or_admin
         else [],

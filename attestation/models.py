@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import json
 import secrets
-from datetime import date
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
-from zoneinfo import available_timezones
+from zoneinfo import ZoneInfo, available_timezones
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -21,7 +21,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, override
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
@@ -107,6 +107,22 @@ class College(models.Model):
     @property
     def region_label(self) -> str:
         return region_name(self.region)
+
+    # The college's clock: deadlines, "today" and printed times are the college's local ones (OQ-27).
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def local(self, moment: datetime | None = None) -> datetime:
+        """A moment (now by default) in the college's time zone."""
+        return timezone.localtime(moment or timezone.now(), self.zone)
+
+    def today(self) -> date:
+        return self.local().date()
+
+    def in_language(self):
+        """Translation override to the college's document language (notices and documents it issues)."""
+        return override(self.language if self.language in ("kk", "ru") else "kk")
 
 
 class User(AbstractUser):

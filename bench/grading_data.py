@@ -30,7 +30,6 @@ def grading_college(*, slug: str, students: int, entries: int, group_size: int, 
     )
     from attestation.services import transcript_grade
     from grading.models import Admission, AdmissionOrder
-    from grading.selectors import college_today
 
     with scopes_disabled():
         college = College.objects.filter(slug=slug).first()
@@ -45,7 +44,7 @@ def grading_college(*, slug: str, students: int, entries: int, group_size: int, 
         with transaction.atomic():
             college = College.objects.create(slug=slug, name_kk=f"{slug} колледжі", name_ru=f"Колледж {slug}",
                                              name_en=f"{slug} college", region="almaty_city", language="kk")
-            today = college_today(college)
+            today = college.today()
             campaign = Campaign.objects.create(college=college, academic_year="2026-2027",
                                                starts_on=today - timedelta(days=20), ends_on=today + timedelta(days=20))
             programs, curricula = [], {}

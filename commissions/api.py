@@ -232,7 +232,7 @@ class DiplomaWorkViewSet(CommissionsApiMixin, CollegeModelViewSet):
             from attestation.selectors import campaign_of_group
 
             campaign = campaign_of_group(college=self.college, group_id=student.group_id,
-                                         on=selectors.local_today(self.college))
+                                         on=self.college.today())
             if campaign is None:
                 from django.core.exceptions import ValidationError
 

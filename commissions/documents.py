@@ -4,8 +4,6 @@ schedule (SCH-01), the session protocol (PRO-01, DIST-15), the protocol extract 
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -38,7 +36,7 @@ def _d(value) -> str:
 
 
 def _local(college: College, moment) -> str:
-    return timezone.localtime(moment, ZoneInfo(college.timezone)).strftime("%d.%m.%Y %H:%M") if moment else ""
+    return college.local(moment).strftime("%d.%m.%Y %H:%M") if moment else ""
 
 
 def _members(commission: Commission) -> list[dict]:
@@ -98,7 +96,7 @@ def schedule_payload(*, college: College, subject_id: int, language: str) -> dic
     for slot in (ExamSlot.objects.filter(college=college, exam__schedule=schedule)
                  .select_related("student__group").order_by("starts_at", "id")):
         slots.setdefault(slot.exam_id, []).append({
-            "time": timezone.localtime(slot.starts_at, ZoneInfo(college.timezone)).strftime("%H:%M"),
+            "time": college.local(slot.starts_at).strftime("%H:%M"),
             "minutes": slot.minutes, "student": slot.student.full_name, "group": slot.student.group.name})
     return {
         "college": _college(college, language),

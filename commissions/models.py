@@ -382,7 +382,7 @@ class Exam(models.Model):
 
     @property
     def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.college.timezone)
+        return self.college.zone
 
     @property
     def local_start(self):

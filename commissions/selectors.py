@@ -3,12 +3,8 @@ user: a student sees only their own slots, results and applications)."""
 
 from __future__ import annotations
 
-from datetime import date
-from zoneinfo import ZoneInfo
-
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
-from django.utils import timezone
 
 from attestation.models import Campaign, CampaignGroup, College, Discipline, Program, Student
 from attestation.tenancy import CollegeAccess
@@ -29,14 +25,6 @@ from .models import (
     Schedule,
     TechnicalFailureAct,
 )
-
-
-def local_today(college: College) -> date:
-    return timezone.localtime(timezone.now(), ZoneInfo(college.timezone)).date()
-
-
-def local_date(college: College, moment) -> date:
-    return timezone.localtime(moment, ZoneInfo(college.timezone)).date()
 
 
 def policy_get(*, college: College) -> AttestationPolicy:

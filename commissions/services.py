@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,7 +20,7 @@ from django.core.files.base import ContentFile
 from django.core.mail import send_mass_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Max, ProtectedError
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from attestation.audit import audit_log
@@ -103,14 +102,6 @@ def _same_college(college: College, **objects: Any) -> None:
             raise _field_error(name, _("Not found in this college."))
 
 
-def _tz(college: College) -> ZoneInfo:
-    return ZoneInfo(college.timezone)
-
-
-def _local_date(college: College, moment: datetime) -> date:
-    return timezone.localtime(moment, _tz(college)).date()
-
-
 def _policy(college: College) -> AttestationPolicy:
     return selectors.policy_get(college=college)
 
@@ -118,9 +109,6 @@ def _policy(college: College) -> AttestationPolicy:
 def _student_users(students) -> list[User]:
     return [s.user for s in students if s.user_id is not None]
 
-
-def _in_language(college: College):
-    return translation.override(college.language if college.language in ("kk", "ru") else "kk")
 
 
 def _request_document(*, college: College, kind: str, subject_id: int, by: User | None,
@@ -409,7 +397,7 @@ def diploma_work_save(*, college: College, by: User, campaign: Campaign, student
     submitted = complete_after and (not work.is_complete or bool(checked))
     if submitted:
         # DEF-06 is checked before anything is stored: a refused work leaves no file behind.
-        late = rules.diploma_submission_check(submitted_on=_local_date(college, timezone.now()),
+        late = rules.diploma_submission_check(submitted_on=college.today(),
                                               campaign_starts_on=campaign.starts_on)
         if late is not None:
             if _policy(college).late_diploma_work == RuleMode.ERROR:
@@ -495,7 +483,7 @@ def _exam_verdict(*, college: College, data: ExamInput, exam: Exam | None) -> tu
     if plain:
         raise ValidationError(plain)
     campaign = commission.campaign
-    day = _local_date(college, data.starts_at)
+    day = college.local(data.starts_at).date()
     if data.is_resit:
         policy = _policy(college)
         year_end = rules.academic_year_end(campaign.academic_year, month=policy.academic_year_end_month,
@@ -574,7 +562,7 @@ def _exam_verdict(*, college: College, data: ExamInput, exam: Exam | None) -> tu
             warnings.append(agreement)
 
     # SCH-03: the commission's sittings that day, this session included (as it will be).
-    tz = _tz(college)
+    tz = college.zone
     day_start = datetime.combine(day, datetime.min.time(), tzinfo=tz)
     others = Exam.objects.filter(college=college, commission=commission, starts_at__gte=day_start,
                                  starts_at__lt=day_start + timedelta(days=1))
@@ -601,7 +589,7 @@ def _notify_slots(*, college: College, slots: list[ExamSlot], subject: str) -> i
     by_user = {}
     for slot in slots:
         if slot.student.user_id:
-            start = timezone.localtime(slot.starts_at, _tz(college))
+            start = timezone.localtime(slot.starts_at, college.zone)
             by_user.setdefault(slot.student.user_id, []).append(
                 f"{slot.exam} — {start:%d.%m.%Y %H:%M}, {slot.minutes} {_('min')}; {slot.exam.room}")
     for user in users:
@@ -683,7 +671,7 @@ def exam_save(*, college: College, by: User, data: ExamInput, exam: Exam | None 
     if schedule.is_published and changed_slots:
         for slot in changed_slots:
             slot.exam = exam
-        with _in_language(college):
+        with college.in_language():
             _notify_slots(college=college, slots=changed_slots, subject=_("Your attestation schedule has changed"))
     return exam, verdict.warnings
 
@@ -727,7 +715,7 @@ def schedule_publish(*, college: College, by: User, schedule: Schedule,
     unapproved = [rules.commission_approved_check(status=e.commission.status, name=str(e.commission)) for e in exams]
     errors = [v for v in unapproved if v]
     defences = sorted(e.held_on for e in exams if e.is_defence)
-    today = selectors.local_today(college)
+    today = college.today()
     late = rules.schedule_publish_check(published_on=today, first_defence=defences[0] if defences else None,
                                         calendar=working_calendar())
     warnings = []
@@ -748,7 +736,7 @@ def schedule_publish(*, college: College, by: User, schedule: Schedule,
     schedule.save(update_fields=["document"])
     slots = list(ExamSlot.objects.filter(college=college, exam__schedule=schedule)
                  .select_related("student__user", "exam__college", "exam__discipline"))
-    with _in_language(college):
+    with college.in_language():
         notified = _notify_slots(college=college, slots=slots,
                                  subject=_("Your final attestation schedule is published"))
     audit_log(action="schedule.published", college=college, actor=by, obj=schedule,
@@ -769,7 +757,7 @@ def procedure_send(*, college: College, by: User, exam: Exam, procedure: str | N
     if not exam.procedure:
         raise _field_error("procedure", _("Write the procedure first."))
     warnings = []
-    late = rules.procedure_send_check(sent_on=selectors.local_today(college), exam_day=exam.held_on,
+    late = rules.procedure_send_check(sent_on=college.today(), exam_day=exam.held_on,
                                       calendar=working_calendar())
     if late and _policy(college).online_profile:
         warnings.append(late)
@@ -778,7 +766,7 @@ def procedure_send(*, college: College, by: User, exam: Exam, procedure: str | N
     slots = list(exam.slots.select_related("student__user"))
     from django.urls import reverse
 
-    with _in_language(college):
+    with college.in_language():
         users = _student_users([s.student for s in slots])
         if users:
             notify(college=college, users=users, subject=_("Procedure of the distance exam: please read and confirm"),
@@ -860,7 +848,7 @@ def protocol_open(*, college: College, by: User, exam: Exam) -> Protocol:
         errors.append(approved)
     if errors:
         raise _broken(errors, _("The session cannot be opened."))
-    if selectors.local_today(college) < exam.held_on:
+    if college.today() < exam.held_on:
         raise _field_error("starts_at", _("The session is on %(day)s; its protocol opens that day.")
                            % {"day": exam.held_on.strftime("%d.%m.%Y")})
     number = Protocol.objects.filter(college=college, exam__commission=exam.commission).count() + 1
@@ -1177,7 +1165,7 @@ def protocol_tech_failure(*, college: College, by: User, result: ProtocolResult,
     from django.urls import reverse
 
     url = reverse("commissions:protocol", kwargs={"college": college.slug, "pk": exam.pk})
-    with _in_language(college):
+    with college.in_language():
         subject = _("Technical failure act № %(number)s: %(student)s") % {"number": act.pk,
                                                                           "student": row.student.full_name}
         body = _("%(exam)s. %(description)s The student will take the attestation on another day.") % {
@@ -1307,7 +1295,7 @@ def protocol_state(*, college: College, protocol: Protocol, has_scan: bool | Non
         warnings.append(recording)
     # The working-day calendar matters only for a demonstration exam (PRO-03: 3 working days); others: same day.
     calendar = working_calendar() if exam.form == Exam.Form.DEMO else None
-    announcement = rules.announcement_check(announced_on=selectors.local_today(college), held_on=exam.held_on,
+    announcement = rules.announcement_check(announced_on=college.today(), held_on=exam.held_on,
                                             form=exam.form, calendar=calendar)
     if announcement:
         warnings.append(announcement)
@@ -1341,7 +1329,7 @@ def protocol_close(*, college: College, by: User, protocol: Protocol, scan=None,
     state = protocol_state(college=college, protocol=full, has_scan=bool(locked.signed_scan) or checked is not None)
     errors = list(state.errors)
     exam = locked.exam
-    today = selectors.local_today(college)
+    today = college.today()
     graded = [r for r in full.results.all() if r.status in ("present", "derived") and r.percent is not None]
     plans = []
     for row in graded:
@@ -1396,7 +1384,7 @@ def _results_published(*, college: College, by: User, protocol: Protocol, rows: 
     from grading import services as grading_services
 
     url = reverse("commissions:my_attestation", kwargs={"college": college.slug})
-    with _in_language(college):
+    with college.in_language():
         for row in rows:
             if row.student.user_id:
                 derived = f" ({_('derived')})" if row.is_derived else ""
@@ -1552,7 +1540,7 @@ def readmission_decide(*, college: College, by: User, readmission: ReAdmission, 
     if readmission.student.user_id:
         from django.urls import reverse
 
-        with _in_language(college):
+        with college.in_language():
             notify(college=college, users=[readmission.student.user],
                    subject=_("Decision on your re-admission: %(status)s") % {
                        "status": readmission.get_status_display()},
@@ -1658,7 +1646,7 @@ def force_majeure_apply_form(*, college: College, by: User, decision: ForceMajeu
                      procedure=exam.procedure, slots=slots)
     exam, warnings = exam_save(college=college, by=by, data=data, exam=exam, force_majeure=decision)
     students = [s.student for s in exam.slots.select_related("student__user")]
-    with _in_language(college):
+    with college.in_language():
         users = _student_users(students)
         if users:
             from django.urls import reverse

@@ -16,7 +16,6 @@ from decimal import Decimal
 
 from django.db.models import Count, QuerySet
 from django.http import Http404
-from django.utils import timezone
 from django.utils.translation import get_language
 
 from attestation.models import Campaign, CampaignGroup, College, Discipline, Student, TranscriptEntry
@@ -38,12 +37,6 @@ def admitted_student_ids(*, college: College, campaign: Campaign) -> set[int]:
     return set(Admission.objects.filter(college=college, campaign=campaign, revoked_by__isnull=True)
                .values_list("student_id", flat=True))
 
-
-def college_today(college: College) -> date:
-    """Today in the college's time zone (deadlines and "as of" dates are local, OQ-27)."""
-    from zoneinfo import ZoneInfo
-
-    return timezone.now().astimezone(ZoneInfo(college.timezone)).date()
 
 
 # --- Campaigns ------------------------------------------------------------------------------------------------
@@ -74,7 +67,7 @@ def group_campaign_ids(*, college: College, group_ids: set[int] | None, on: date
 
 def campaign_of_group(*, college: College, group_id: int, on: date | None = None) -> Campaign | None:
     campaign_id = group_campaign_ids(college=college, group_ids={group_id},
-                                     on=on or college_today(college)).get(group_id)
+                                     on=on or college.today()).get(group_id)
     return Campaign.objects.filter(college=college, pk=campaign_id).first() if campaign_id else None
 
 
@@ -230,7 +223,7 @@ def _evaluate(*, college: College, students: QuerySet[Student], as_of: date | No
     final attestation results (announced by ``published_on``), GPA and honours under the program's system and the
     other one (OQ-18 e), the commission's confirmation (HON-03) and the decision, for every student of the queryset
     — in seven queries whatever their number."""
-    today = college_today(college)
+    today = college.today()
     as_of = as_of or today
     published_on = published_on or today
     people = list(students.filter(college=college).order_by("full_name", "id").values(
@@ -364,7 +357,7 @@ def admission_order_get(*, college: College, pk: int) -> AdmissionOrder:
 def results_list(*, access: CollegeAccess, group_id: int | None = None,
                  student_id: int | None = None) -> QuerySet[TranscriptEntry]:
     """Published final attestation results (announced, PRO-03): a student sees only their own."""
-    today = college_today(access.college)
+    today = access.college.today()
     entries = (TranscriptEntry.objects.filter(college=access.college, discipline__is_final_attestation=True,
                                               announced_on__isnull=False, announced_on__lte=today)
                .select_related("discipline", "student__group"))

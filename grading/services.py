@@ -402,7 +402,7 @@ def _decision_create(*, college: College, by: User | None, evaluation: selectors
     if existing is not None:
         return existing, False
     decision = _decision_build(college=college, by=by, evaluation=evaluation, language=language, kind=kind,
-                               batch=batch, today=selectors.college_today(college))
+                               batch=batch, today=college.today())
     try:
         with transaction.atomic():
             decision.save()
@@ -437,7 +437,7 @@ def _decisions_create_many(*, college: College, by: User | None, evaluations: li
 
     if not evaluations:
         return
-    today = selectors.college_today(college)
+    today = college.today()
     decisions = [_decision_build(college=college, by=by, evaluation=e, language=language, kind=e.outcome,
                                  batch=batch, today=today) for e in evaluations]
     try:
