@@ -38,6 +38,13 @@ def appeal_filing_check(*, now: datetime, deadline_end: datetime) -> RuleViolati
     return None
 
 
+def appeal_reason_check(*, reason: str) -> RuleViolation | None:
+    """APP-01: the appeal is a written application: it states its reason."""
+    if (reason or "").strip():
+        return None
+    return RuleViolation("APP-01", _("Write the reason of the appeal."), "reason")
+
+
 def appeal_subject_check(*, is_monitoring: bool) -> RuleViolation | None:
     """APP-05 (002 §27): results of the monitoring of educational achievements carry no legal
     consequences and are never appealed."""

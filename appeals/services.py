@@ -126,8 +126,9 @@ def appeal_file(*, college: College, by: User, student: Student, entry: Transcri
     window = appeal_window(college=college, entry=entry, now=now)
     if window.violation is not None and not monitoring:
         violations.append(window.violation)
-    if not reason:
-        violations.append(RuleViolation("APP-01", _("Write the reason of the appeal."), "reason"))
+    unreasoned = rules.appeal_reason_check(reason=reason)
+    if unreasoned:
+        violations.append(unreasoned)
     if violations:
         raise RulesBroken(violations, _("The appeal cannot be filed."))
     checked = attachments_check(list(uploads or []))

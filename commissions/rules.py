@@ -460,6 +460,28 @@ def results_complete_check(pending: Sequence[str]) -> RuleViolation | None:
                          % {"names": ", ".join(pending)}, "results")
 
 
+def present_result_check(*, present: bool, percent, student: str) -> RuleViolation | None:
+    """PRO-01: a student marked present is graded before the protocol is closed."""
+    if not present or percent is not None:
+        return None
+    return RuleViolation("PRO-01", _("%(student)s is present but has no result.") % {"student": student}, "results")
+
+
+def ticket_redraw_check(*, already_drawn: bool, student: str) -> RuleViolation | None:
+    """DIST-13 / EXF-07: a student draws one ticket; the draw is final."""
+    if not already_drawn:
+        return None
+    return RuleViolation("DIST-13", _("%(student)s has already drawn a ticket; the draw is final.")
+                         % {"student": student}, "ticket")
+
+
+def tech_failure_mode_check(*, mode: str) -> RuleViolation | None:
+    """DIST-07: a technical failure act belongs to a distance session."""
+    if mode == DISTANCE:
+        return None
+    return RuleViolation("DIST-07", _("A technical failure act is drawn up for distance sessions."), "mode")
+
+
 def announce_by(*, held_on: date, form: str, calendar: WorkingDays | None) -> date:
     """PRO-03 (003 §48): results are announced on the day of the exam or defence; for a demonstration exam within
     3 working days."""

@@ -1110,9 +1110,10 @@ def protocol_ticket_draw(*, college: College, by: User, result: ProtocolResult) 
     row = ProtocolResult.objects.select_related("student").get(pk=result.pk, protocol=protocol)
     if exam.is_defence:
         raise _field_error("ticket", _("A defence has no tickets."))
-    if TicketDraw.objects.filter(college=college, result=row).exists():
-        raise _broken([RuleViolation("DIST-13", _("%(student)s has already drawn a ticket; the draw is final.")
-                                     % {"student": row.student.full_name}, "ticket")], _("No ticket was drawn."))
+    redraw = rules.ticket_redraw_check(already_drawn=TicketDraw.objects.filter(college=college, result=row).exists(),
+                                       student=row.student.full_name)
+    if redraw:
+        raise _broken([redraw], _("No ticket was drawn."))
     drawn = TicketDraw.objects.filter(college=college, protocol=protocol).values_list("ticket_number", flat=True)
     number = rules.ticket_draw(bank_size=exam.ticket_count, drawn=list(drawn), randbelow=secrets.randbelow)
     if isinstance(number, RuleViolation):
@@ -1140,9 +1141,9 @@ def protocol_tech_failure(*, college: College, by: User, result: ProtocolResult,
     the electronic act is issued and sent to every member of the commission; the student is then rescheduled."""
     protocol = _locked_protocol(college, result.protocol_id)
     exam = protocol.exam
-    if not exam.is_distance:
-        raise _broken([RuleViolation("DIST-07", _("A technical failure act is drawn up for distance sessions."),
-                                     "mode")], _("No act was drawn up."))
+    wrong_mode = rules.tech_failure_mode_check(mode=exam.mode)
+    if wrong_mode:
+        raise _broken([wrong_mode], _("No act was drawn up."))
     if not (description or "").strip():
         raise _field_error("description", _("Describe what happened."))
     row = ProtocolResult.objects.select_related("student").get(pk=result.pk, protocol=protocol)
@@ -1274,9 +1275,9 @@ def protocol_state(*, college: College, protocol: Protocol, has_scan: bool | Non
         errors.append(complete)
     for row in results:
         if row.status == ProtocolResult.Status.PRESENT:
-            if row.percent is None:
-                errors.append(RuleViolation("PRO-01", _("%(student)s is present but has no result.")
-                                            % {"student": row.student.full_name}, "results"))
+            ungraded = rules.present_result_check(present=True, percent=row.percent, student=row.student.full_name)
+            if ungraded:
+                errors.append(ungraded)
             identity = rules.identity_check(mode=exam.mode, id_checked=row.id_checked, student=row.student.full_name)
             if identity:
                 errors.append(identity)

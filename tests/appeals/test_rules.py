@@ -108,3 +108,9 @@ def test_app04_clock_states(decision_due, today, decided_on, due_today, overdue)
 def test_oq12_decision_outcomes(outcome, new_percent, justification, found):
     assert [v.rule for v in rules.grade_change_check(outcome=outcome, new_percent=new_percent,
                                                      justification=justification)] == found
+
+
+@pytest.mark.parametrize(("reason", "rule"), [("", "APP-01"), ("   ", "APP-01"), ("The grade was miscounted.", None)])
+def test_app01_an_appeal_states_its_reason(reason, rule):
+    found = rules.appeal_reason_check(reason=reason)
+    assert (found.rule if found else None) == rule

@@ -250,3 +250,22 @@ def test_form_change_and_derived_results_need_a_force_majeure_decision():
     assert rules.form_change_check(schedule_published=True, form_changed=True, decision_changes_form=True) is None
     assert rules.derived_result_check(decision_derives=True) is None
     assert rule_of(rules.derived_result_check(decision_derives=False)) in ("DIST-17", "EXE-01")
+
+
+@pytest.mark.parametrize(("present", "percent", "rule"), [
+    (True, None, "PRO-01"), (True, 0, None), (True, 75, None), (False, None, None)])
+def test_pro01_a_present_student_is_graded_before_closing(present, percent, rule):
+    found = rules.present_result_check(present=present, percent=percent, student="Айгерім")
+    assert (found.rule if found else None) == rule
+
+
+@pytest.mark.parametrize(("already_drawn", "rule"), [(False, None), (True, "DIST-13")])
+def test_dist13_one_ticket_per_student(already_drawn, rule):
+    found = rules.ticket_redraw_check(already_drawn=already_drawn, student="Айгерім")
+    assert (found.rule if found else None) == rule
+
+
+@pytest.mark.parametrize(("mode", "rule"), [("distance", None), ("onsite", "DIST-07")])
+def test_dist07_technical_failure_acts_are_for_distance_sessions(mode, rule):
+    found = rules.tech_failure_mode_check(mode=mode)
+    assert (found.rule if found else None) == rule
