@@ -128,6 +128,14 @@ def campaigns_list(*, college: College) -> QuerySet[Campaign]:
             .order_by("-starts_on", "id"))
 
 
+def campaign_get(*, college: College, pk: int) -> Campaign:
+    """A campaign of the college; another college's (or none): 404."""
+    campaign = Campaign.objects.filter(college=college, pk=pk).first()
+    if campaign is None:
+        raise Http404
+    return campaign
+
+
 def campaign_of_group(*, college: College, group_id: int, on: date | None = None) -> Campaign | None:
     """The campaign a group takes part in (the one running or next on ``on``, else the latest)."""
     campaigns = Campaign.objects.filter(college=college, campaign_groups__group_id=group_id)

@@ -26,7 +26,7 @@ from . import forms, selectors, services
 from .documents.kinds import get_kind
 from .documents.pipeline import document_request, document_retry
 from .imports import COLUMNS, IMPORTERS, ImportFileError, import_template
-from .models import AttemptReason, Campaign, College, Discipline, Document, Group, Program, Student
+from .models import AttemptReason, College, Discipline, Document, Group, Program, Student
 from .rules import RulesBroken
 from .tenancy import user_memberships
 
@@ -486,9 +486,7 @@ def campaign_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     campaign = None
     initial = {}
     if pk is not None:
-        campaign = Campaign.objects.filter(college=request.college, pk=pk).first()
-        if campaign is None:
-            raise Http404
+        campaign = selectors.campaign_get(college=request.college, pk=pk)
         initial = {"academic_year": campaign.academic_year, "name": campaign.name, "starts_on": campaign.starts_on,
                    "ends_on": campaign.ends_on,
                    "groups": [str(pk) for pk in campaign.campaign_groups.values_list("group_id", flat=True)]}
@@ -507,9 +505,7 @@ def campaign_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 @college_view("admin")
 @require_POST
 def campaign_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    campaign = Campaign.objects.filter(college=request.college, pk=pk).first()
-    if campaign is None:
-        raise Http404
+    campaign = selectors.campaign_get(college=request.college, pk=pk)
     try:
         services.campaign_delete(college=request.college, by=request.user, campaign=campaign)
         messages.success(request, _("Deleted."))

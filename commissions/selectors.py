@@ -224,6 +224,25 @@ def attendance_get(*, college: College, protocol: Protocol, pk: int) -> Protocol
     return row
 
 
+def result_row_get(*, college: College, pk: int) -> ProtocolResult:
+    """One row of a protocol with its protocol and session (the row saved as it is typed); 404 if not the
+    college's."""
+    row = (ProtocolResult.objects.filter(college=college, pk=pk)
+           .select_related("protocol__exam__commission", "student", "slot").first())
+    if row is None:
+        raise Http404
+    row.protocol.exam.college = college
+    return row
+
+
+def attendance_row_get(*, college: College, pk: int) -> ProtocolAttendance:
+    row = (ProtocolAttendance.objects.filter(college=college, pk=pk)
+           .select_related("protocol__exam__commission", "member").first())
+    if row is None:
+        raise Http404
+    return row
+
+
 def protocols_to_sign(*, access: CollegeAccess) -> QuerySet[Protocol]:
     member_commissions = CommissionMember.objects.filter(college=access.college, user=access.user).values(
         "commission_id")

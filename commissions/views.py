@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from attestation.errors import error_item
 from attestation.rules import RulesBroken
+from attestation.selectors import campaign_get, campaigns_list
 from attestation.uploads import UploadRefused
 from attestation.views import _apply_errors, college_view
 from grading.rules import GRADE_SCALE
@@ -107,9 +108,7 @@ def schedules(request: HttpRequest) -> HttpResponse:
     for schedule in selectors.schedules_list(college=request.college):
         rows.append((schedule, list(selectors.exams_list(college=request.college, schedule_id=schedule.pk)
                                     .prefetch_related("protocols"))))
-    from attestation.models import Campaign
-
-    campaigns = Campaign.objects.filter(college=request.college).order_by("-starts_on")
+    campaigns = campaigns_list(college=request.college)
     return render(request, "commissions/schedules.html", {"schedules": rows, "refusal": [], "campaigns": campaigns})
 
 
@@ -134,11 +133,7 @@ def schedule_publish(request: HttpRequest, pk: int) -> HttpResponse:
 @college_view("admin")
 def exam_new(request: HttpRequest, pk: int) -> HttpResponse:
     """A session of the schedule with a slot per student; every scheduling rule refuses at once (422)."""
-    from attestation.models import Campaign
-
-    campaign = Campaign.objects.filter(college=request.college, pk=pk).first()
-    if campaign is None:
-        raise Http404
+    campaign = campaign_get(college=request.college, pk=pk)
     students = selectors.campaign_students(college=request.college, campaign=campaign).select_related("group")
     form = forms.ExamForm(request.POST or None, college=request.college, campaign=campaign, students_qs=students)
     refusal: list[dict] = []
@@ -299,12 +294,7 @@ def _open_protocol_of(request: HttpRequest, exam) -> Protocol:
 
 
 def _result_for(request: HttpRequest, pk: int):
-    from .models import ProtocolResult
-
-    row = (ProtocolResult.objects.filter(college=request.college, pk=pk)
-           .select_related("protocol__exam__commission", "protocol__exam__college", "student", "slot").first())
-    if row is None:
-        raise Http404
+    row = selectors.result_row_get(college=request.college, pk=pk)
     services.protocol_reader_check(access=request.access, exam=row.protocol.exam)
     return row
 
@@ -350,12 +340,7 @@ def protocol_row(request: HttpRequest, pk: int) -> HttpResponse:
 @college_view("admin", "staff")
 @require_POST
 def protocol_attendance(request: HttpRequest, pk: int) -> HttpResponse:
-    from .models import ProtocolAttendance
-
-    row = (ProtocolAttendance.objects.filter(college=request.college, pk=pk)
-           .select_related("protocol__exam__commission", "member").first())
-    if row is None:
-        raise Http404
+    row = selectors.attendance_row_get(college=request.college, pk=pk)
     exam = row.protocol.exam
     services.protocol_editor_check(access=request.access, exam=exam)
     version = request.POST.get("version", "")
@@ -367,7 +352,7 @@ def protocol_attendance(request: HttpRequest, pk: int) -> HttpResponse:
                                                 version=int(version) if version.isdigit() else None)
     except (VersionConflict, ProtocolLocked) as exc:
         error, status = str(getattr(exc, "message", exc)), 409
-        row = ProtocolAttendance.objects.select_related("member", "protocol").get(pk=row.pk)
+        row = selectors.attendance_row_get(college=request.college, pk=row.pk)
     return render(request, "commissions/_attendance_row.html",
                   {"a": row, "can_edit": not row.protocol.is_closed, "row_error": error, "exam": exam}, status=status)
 
