@@ -11,7 +11,6 @@ broker when set (else the filesystem broker). Targets: pipeline ≥ 90% of the d
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import os
 import signal
 import sys
@@ -21,33 +20,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import OUT, bench_env, ensure_postgres_database, python, start, wait_until  # noqa: E402
+from bench.pipeline import direct_time  # noqa: E402
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/attestation_bench_grading"
 KINDS = ("diploma_decision", "completion_certificate")
-
-
-def _render(job: tuple[str, str]) -> int:
-    from attestation.documents.render import pdf_from_html
-
-    html, stylesheet = job
-    return len(pdf_from_html(html, stylesheet))
-
-
-def _warm(job: tuple[str, str]) -> None:
-    import django
-
-    os.nice(int(os.environ.get("ATTESTATION_RENDER_NICE", "10")))  # the worker's priority: like for like
-    django.setup()
-    _render(job)
-
-
-def direct_time(jobs: list[tuple[str, str]], processes: int) -> float:
-    """Seconds for warm processes (fonts loaded, stylesheet parsed) to render these HTML documents."""
-    with multiprocessing.get_context("fork").Pool(processes, initializer=_warm, initargs=(jobs[0],)) as pool:
-        pool.map(_render, jobs[:processes], chunksize=1)
-        started = time.perf_counter()
-        pool.map(_render, jobs, chunksize=1)
-        return time.perf_counter() - started
 
 
 def main() -> None:
@@ -129,15 +105,18 @@ def main() -> None:
     try:
         time.sleep(3)
         pipeline_round()  # warm-up: worker processes load fonts; its documents give the HTML of the baseline
-        jobs = []
+        jobs: list[str] = []
+        stylesheets: set[str] = set()
         with scope(college=college.pk):
             for document in Document.objects.filter(college=college, kind__in=KINDS).order_by("pk"):
                 kind = get_kind(document.kind)
                 with translation.override(document.language):
-                    jobs.append((html_render(kind.template, document_context(document)), kind.stylesheet))
+                    jobs.append(html_render(kind.template, document_context(document)))
+                    stylesheets.add(kind.stylesheet)
         assert len(jobs) == args.students, len(jobs)
+        (stylesheet,) = stylesheets  # the decision and the certificate share the grading print stylesheet
         for _ in range(args.rounds):
-            timings = {n: direct_time(jobs, n) for n in {args.concurrency, args.worker_processes}}
+            timings = {n: direct_time(jobs, n, stylesheet) for n in {args.concurrency, args.worker_processes}}
             direct_seconds += min(timings.values())
             total, decided = pipeline_round()
             pipeline_seconds += total

@@ -188,19 +188,19 @@ def protocol_of(*, college: College, exam: Exam) -> Protocol | None:
     return Protocol.objects.filter(college=college, exam=exam).select_related("document").first()
 
 
-def protocol_full(*, college: College, exam: Exam, amendments: bool = True) -> Protocol | None:
+def protocol_full(*, college: College, exam: Exam, for_page: bool = False) -> Protocol | None:
     """The protocol with everything a page, the API or a PDF shows, in a constant number of queries. The
-    secretary's page (``amendments=False``) reads less: no amendments, and of each result row only the student,
+    secretary's page (``for_page``) reads less: no amendments, and of each result row only the student,
     not their group, account, slot or force-majeure decision (building those objects cost more than the
     queries; bench/commissions_protocol_page.py)."""
-    row_relations = ("student__group", "student__user", "slot", "force_majeure") if amendments else ("student",)
+    row_relations = ("student",) if for_page else ("student__group", "student__user", "slot", "force_majeure")
     prefetches = [
         Prefetch("attendance", ProtocolAttendance.objects.select_related("member").order_by("member__role",
                                                                                           "member_id")),
         Prefetch("results", ProtocolResult.objects.select_related(*row_relations).order_by("slot__starts_at",
                                                                                            "slot_id")),
         Prefetch("signatures", ProtocolSignature.objects.select_related("member"))]
-    if amendments:
+    if not for_page:
         prefetches.append("amendments")
     protocol = (Protocol.objects.filter(college=college, exam=exam).select_related("document")
                 .prefetch_related(*prefetches).first())

@@ -237,7 +237,7 @@ def _row_labels(request: HttpRequest) -> dict[str, Any]:
 
 def _protocol_context(request: HttpRequest, exam, refusal: list[dict] | None = None,
                       amend_form=None) -> dict[str, Any]:
-    protocol = selectors.protocol_full(college=request.college, exam=exam, amendments=False)
+    protocol = selectors.protocol_full(college=request.college, exam=exam, for_page=True)
     context: dict[str, Any] = {"exam": exam, "protocol": protocol, "refusal": refusal or [],
                                "can_edit": False, "member": None, "scale": GRADE_SCALE}
     if protocol is not None:  # the members are in the attendance rows already read
