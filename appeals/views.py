@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from attestation.rules import RulesBroken
+from attestation.selectors import documents_list
 from attestation.uploads import UploadRefused
 from attestation.views import _apply_errors, college_view
 
@@ -213,11 +214,9 @@ def appeal_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _documents(request: HttpRequest, appeal: Appeal):
-    from attestation.models import Document
-
     if appeal.decided_at is None:
         return []
-    return list(Document.objects.filter(college=request.college, kind="appeal_protocol", subject_id=appeal.pk)
+    return list(documents_list(access=request.access, kind="appeal_protocol", subject_id=appeal.pk)
                 .order_by("language", "-created_at"))
 
 
