@@ -466,8 +466,8 @@ def notify(*, college: College, users: list[User], subject: str, body: str = "",
     notices = Notification.objects.bulk_create([
         Notification(college=college, user=user, subject=subject[:255], body=body, url=url,
                      emailed=bool(email and user.email)) for user in users])
-    college_id, user_ids = college.pk, [user.pk for user in users]
-    transaction.on_commit(lambda: unread_forget(college_id, user_ids))
+    user_ids = [user.pk for user in users]
+    transaction.on_commit(lambda: unread_forget(college, user_ids))
     recipients = [(user.email, user.display_name) for user in users if email and user.email]
     if recipients:
         link = f"{settings.PUBLIC_BASE_URL}{url}" if url else ""
@@ -482,4 +482,4 @@ def notification_read(*, notification: Notification) -> None:
     if notification.read_at is None:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])
-        unread_forget(notification.college_id, [notification.user_id])
+        unread_forget(notification.college, [notification.user_id])

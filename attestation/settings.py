@@ -183,9 +183,10 @@ CELERY_TIMEZONE = "Asia/Almaty"
 APPEALS_LITERAL_DEADLINE = envbool("APPEALS_LITERAL_DEADLINE", False)
 
 # --- Auth ------------------------------------------------------------------------------------------
+# Django's and allauth's backends, reading the signed-in user from the cache (attestation/accounts.py).
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "attestation.accounts.CachedModelBackend",
+    "attestation.accounts.CachedAllauthBackend",
 ]
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed; never in production

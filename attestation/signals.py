@@ -1,13 +1,14 @@
-"""Sign-ins, sign-outs and failed sign-ins go to the audit log; changes of colleges and memberships,
-from anywhere (services, the operator's admin), drop the cached tenancy facts."""
+"""Sign-ins, sign-outs and failed sign-ins go to the audit log; changes of colleges, memberships and users,
+from anywhere (services, the operator's admin), drop the cached tenancy facts and the cached user."""
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from .accounts import user_forget
 from .audit import audit_log, client_ip
-from .models import College, Membership
+from .models import College, Membership, User
 from .tenancy import tenancy_forget
 
 
@@ -22,6 +23,14 @@ def forget_membership(sender, instance, **kwargs) -> None:
 def forget_college(sender, instance, **kwargs) -> None:
     tenancy_forget(college=instance)
     transaction.on_commit(lambda: tenancy_forget(college=instance))
+
+
+@receiver([post_save, post_delete], sender=User)
+def forget_user(sender, instance, **kwargs) -> None:
+    # Now and after commit: a request between the two must not cache the old row again for long.
+    user_id = instance.pk
+    user_forget(user_id)
+    transaction.on_commit(lambda: user_forget(user_id))
 
 
 @receiver(user_logged_in)

@@ -38,29 +38,56 @@ def _college_key(slug: str) -> str:
     return f"tenancy:college:{slug}"
 
 
-def _member_key(college_id: int, user_id: int) -> str:
-    return f"tenancy:member:{college_id}:{user_id}"
+def _member_key(slug: str, user_id: int) -> str:
+    # By the college's slug, not its id: the middleware knows only the slug of the URL, and reads the college and
+    # the membership (and the user's colleges, for the switcher) in one round trip to the cache.
+    return f"tenancy:member:{slug}:{user_id}"
 
 
 def _memberships_key(user_id: int) -> str:
     return f"tenancy:memberships:{user_id}"
 
 
+def _college_read(slug: str) -> College | str:
+    college = College.objects.filter(slug=slug).first() or _MISSING
+    cache.set(_college_key(slug), college, TENANCY_CACHE_SECONDS)
+    return college
+
+
+def _membership_read(college: College, user) -> Membership | str:
+    membership = Membership.objects.with_scope(college=college.pk).filter(user=user).first() or _MISSING
+    cache.set(_member_key(college.slug, user.pk), membership, TENANCY_CACHE_SECONDS)
+    return membership
+
+
 def college_by_slug(slug: str) -> College | None:
-    cached = cache.get(_college_key(slug))
-    if cached is None:
-        cached = College.objects.filter(slug=slug).first() or _MISSING
-        cache.set(_college_key(slug), cached, TENANCY_CACHE_SECONDS)
+    cached = cache.get(_college_key(slug)) or _college_read(slug)
     return None if cached == _MISSING else cached
 
 
 def membership_of(college: College, user) -> Membership | None:
-    key = _member_key(college.pk, user.pk)
-    cached = cache.get(key)
-    if cached is None:
-        cached = Membership.objects.with_scope(college=college.pk).filter(user=user).first() or _MISSING
-        cache.set(key, cached, TENANCY_CACHE_SECONDS)
+    cached = cache.get(_member_key(college.slug, user.pk)) or _membership_read(college, user)
     return None if cached == _MISSING else cached
+
+
+def tenancy_facts(request: HttpRequest, slug: str, user) -> tuple[College | None, Membership | None]:
+    """The college of the URL and the user's membership in it, read from the cache in one round trip together
+    with what every page's menu shows: the user's colleges and unread notices (kept on the request)."""
+    keys = [_college_key(slug)]
+    if user.is_authenticated:
+        keys += [_member_key(slug, user.pk), _memberships_key(user.pk), _unread_key(slug, user.pk)]
+    found = cache.get_many(keys)
+    college = found.get(keys[0]) or _college_read(slug)
+    if college == _MISSING:
+        return None, None
+    if not user.is_authenticated:
+        return college, None
+    if keys[2] in found:
+        request._memberships = found[keys[2]]
+    if keys[3] in found:
+        request._unread = found[keys[3]]
+    membership = found.get(keys[1]) or _membership_read(college, user)
+    return college, (None if membership == _MISSING else membership)
 
 
 def tenancy_forget(*, college: College | None = None, user=None) -> None:
@@ -69,7 +96,7 @@ def tenancy_forget(*, college: College | None = None, user=None) -> None:
     if college is not None:
         keys.append(_college_key(college.slug))
         if user is not None:
-            keys.append(_member_key(college.pk, user.pk))
+            keys.append(_member_key(college.slug, user.pk))
     if user is not None:
         keys.append(_memberships_key(user.pk))
     cache.delete_many(keys)
@@ -148,18 +175,14 @@ class TenantMiddleware:
         if match is None:
             return self.get_response(request)
         api = bool(match["api"])
-        college = college_by_slug(match["slug"])
-        if college is None:
-            return _not_found(request, api)
-
         user = request.user
         if not user.is_authenticated and api:
             user = _token_user(request) or AnonymousUser()
-        membership = None
-        if user.is_authenticated:
-            membership = membership_of(college, user)
-            if membership is None and not user.is_operator:
-                return _not_found(request, api)
+        college, membership = tenancy_facts(request, match["slug"], user)
+        if college is None:
+            return _not_found(request, api)
+        if user.is_authenticated and membership is None and not user.is_operator:
+            return _not_found(request, api)
         request.college = college
         request.access = CollegeAccess(college, user, membership)
 
@@ -183,10 +206,12 @@ class CachedTokenAuthentication(TokenAuthentication):
         return super().authenticate(request)
 
 
-def user_memberships(user) -> list[Membership]:
-    """Every college the user belongs to, for the college switcher."""
+def user_memberships(user, primed: list[Membership] | None = None) -> list[Membership]:
+    """Every college the user belongs to, for the college switcher (``primed``: already read by the middleware)."""
     if not user.is_authenticated:
         return []
+    if primed is not None:
+        return primed
     key = _memberships_key(user.pk)
     memberships = cache.get(key)
     if memberships is None:
@@ -198,15 +223,18 @@ def user_memberships(user) -> list[Membership]:
     return memberships
 
 
-def _unread_key(college_id: int, user_id: int) -> str:
-    return f"notifications:unread:{college_id}:{user_id}"
+def _unread_key(slug: str, user_id: int) -> str:
+    return f"notifications:unread:{slug}:{user_id}"
 
 
-def unread_count(access: CollegeAccess) -> int:
-    """Unread notices of the user in this college, cached until a notice is sent or read."""
+def unread_count(access: CollegeAccess, primed: int | None = None) -> int:
+    """Unread notices of the user in this college, cached until a notice is sent or read (``primed``: already read
+    by the middleware)."""
     from .models import Notification
 
-    key = _unread_key(access.college.pk, access.user.pk)
+    if primed is not None:
+        return primed
+    key = _unread_key(access.college.slug, access.user.pk)
     count = cache.get(key)
     if count is None:
         count = Notification.objects.filter(college=access.college, user=access.user, read_at__isnull=True).count()
@@ -214,8 +242,8 @@ def unread_count(access: CollegeAccess) -> int:
     return count
 
 
-def unread_forget(college_id: int, user_ids: list[int]) -> None:
-    cache.delete_many([_unread_key(college_id, pk) for pk in user_ids])
+def unread_forget(college: College, user_ids: list[int]) -> None:
+    cache.delete_many([_unread_key(college.slug, pk) for pk in user_ids])
 
 
 @lru_cache(maxsize=4096)
@@ -240,7 +268,9 @@ def college_context(request: HttpRequest) -> dict:
         "nav": college_nav(college.slug) if college is not None else {},
         "app_menu": menu_for(college.slug, access.role) if college is not None and access is not None else (),
         "access": getattr(request, "access", None),
-        "my_memberships": SimpleLazyObject(lambda: user_memberships(request.user)),
-        "unread_notifications": SimpleLazyObject(lambda: unread_count(access) if access and access.role else 0),
+        "my_memberships": SimpleLazyObject(lambda: user_memberships(request.user,
+                                                                      getattr(request, "_memberships", None))),
+        "unread_notifications": SimpleLazyObject(
+            lambda: unread_count(access, getattr(request, "_unread", None)) if access and access.role else 0),
         "LANGUAGES": settings.LANGUAGES,
     }

@@ -113,7 +113,7 @@ def page():
     def make(user=None, language: str = "en") -> Client:
         client = Client(HTTP_ACCEPT_LANGUAGE=language)
         if user is not None:
-            client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+            client.force_login(user, backend="attestation.accounts.CachedModelBackend")
         return client
 
     return make

@@ -346,7 +346,7 @@ def test_the_whole_protocol_closes_locks_publishes_and_renders(api, cast_a, djan
         text = "".join(page.extract_text() for page in reader.pages)
     assert cast_a.student.full_name in text and "A-" in text
     page = __import__("django.test", fromlist=["Client"]).Client()
-    page.force_login(cast_a.student_user, backend="django.contrib.auth.backends.ModelBackend")
+    page.force_login(cast_a.student_user, backend="attestation.accounts.CachedModelBackend")
     html = page.get(f"/colleges/{cast_a.college.slug}/attestation/my/").content.decode()
     assert "92" in html and "A-" in html
 
@@ -358,7 +358,7 @@ def test_the_whole_protocol_closes_locks_publishes_and_renders(api, cast_a, djan
     assert response.status_code == 409
     with scopes_disabled():
         row = ProtocolResult.objects.get(protocol=protocol, student=cast_a.student)
-    page.force_login(cast_a.staff, backend="django.contrib.auth.backends.ModelBackend")
+    page.force_login(cast_a.staff, backend="attestation.accounts.CachedModelBackend")
     response = page.post(f"/colleges/{cast_a.college.slug}/attestation/protocol-rows/{row.pk}/",
                          {"percent": "50", "version": str(row.version)})
     assert response.status_code in (403, 409)
