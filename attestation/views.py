@@ -329,9 +329,10 @@ def _transcript_context(request: HttpRequest, student: Student) -> dict[str, Any
     for (discipline, semester, code, name, local_name, credits, attempt, reason, percent, letter, points, traditional,
          held_on, is_fa) in entries:
         latest[discipline] = (points, credits)  # ordered by attempt: the last one counts
-        rows.append((semester, code, local_name or name, "" if credits is None else str(credits), attempt,
-                     reasons[reason] if attempt > 1 else "", percent, letter, str(points), grades[traditional],
-                     held_on.strftime("%d.%m.%Y"), is_fa))
+        # Numbers as strings: the template would format each through the locale's number format otherwise.
+        rows.append(("" if semester is None else str(semester), code, local_name or name,
+                     "" if credits is None else str(credits), str(attempt), reasons[reason] if attempt > 1 else "",
+                     str(percent), letter, str(points), grades[traditional], held_on.strftime("%d.%m.%Y"), is_fa))
     average = gpa(list(latest.values()))
     documents = selectors.documents_list(access=request.access, kind="transcript", subject_id=student.pk)[:5]
     return {"student": student, "rows": rows, "gpa": average, "documents": documents}

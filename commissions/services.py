@@ -1260,10 +1260,12 @@ class ProtocolState:
     quorum: int
 
 
-def protocol_state(*, college: College, protocol: Protocol, has_scan: bool | None = None) -> ProtocolState:
+def protocol_state(*, college: College, protocol: Protocol, has_scan: bool | None = None,
+                   results: list | None = None) -> ProtocolState:
+    """``results``: the rows already read by the caller (the secretary's page reads them as plain values)."""
     exam = protocol.exam
     attendance = list(protocol.attendance.all())
-    results = list(protocol.results.all())
+    results = list(protocol.results.all()) if results is None else results
     signatures = list(protocol.signatures.all())
     voters = [a for a in attendance if a.member.votes]
     present_voters = [a for a in voters if a.present]

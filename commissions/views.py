@@ -250,12 +250,13 @@ def _protocol_context(request: HttpRequest, exam, refusal: list[dict] | None = N
     context["can_edit"] = editor and protocol is not None and not protocol.is_closed
     if protocol is not None:
         protocol.exam = exam
-        context["state"] = services.protocol_state(college=request.college, protocol=protocol)
+        rows = selectors.protocol_page_rows(college=request.college, protocol=protocol)
+        context["state"] = services.protocol_state(college=request.college, protocol=protocol, results=rows)
         signed = {s.member_id: s for s in protocol.signatures.all()}
         context["attendance"] = [(a, signed.get(a.member_id)) for a in protocol.attendance.all()]
         labels = _row_labels(request)
         context["rows_html"] = mark_safe("".join(  # noqa: S308 (render_row escapes)
-            render_row(r, exam=exam, can_edit=context["can_edit"], **labels) for r in protocol.results.all()))
+            render_row(r, exam=exam, can_edit=context["can_edit"], **labels) for r in rows))
         context["can_sign"] = (member is not None and member.votes and not protocol.is_closed)
         if exam.is_distance:
             context["acts"] = list(selectors.tech_failure_acts(college=request.college, protocol=protocol))
