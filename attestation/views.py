@@ -15,6 +15,8 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -314,28 +316,40 @@ def student_delete(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("college:students", college=request.college.slug)
 
 
-def _transcript_context(request: HttpRequest, student: Student) -> dict[str, Any]:
-    from grading.rules import gpa
-
-    # Plain rows with labels looked up once and numbers formatted once: a long transcript renders about as
-    # fast as a short one (bench/pages.py).
-    entries = selectors.transcript_list(access=request.access, student_id=student.pk).values_list(
-        "discipline_id", "discipline__semester", "discipline__code", "discipline__name",
-        f"discipline__name_{(get_language() or 'kk')[:2]}" if (get_language() or "kk")[:2] in ("kk", "ru")
-        else "discipline__name", "discipline__credits", "attempt", "attempt_reason", "percent", "letter",
-        "points", "traditional", "held_on", "is_final_attestation")
+def _transcript_rows_html(entries) -> tuple[str, int, list[tuple]]:
+    """The transcript's table rows as HTML, the number of rows and the (points, credits) that count for the GPA.
+    Built here rather than by the template: a transcript has 20–40 rows of ten cells, and the template's per-cell
+    cost made it the slowest registry page (bench/pages.py). Every value is escaped."""
     reasons, grades = dict(AttemptReason.choices), dict(TRADITIONAL_CHOICES)
-    rows, latest = [], {}
+    fa_badge = f' <span class="badge text-bg-info">{escape(_("final attestation"))}</span>'
+    parts, latest, count = [], {}, 0
     for (discipline, semester, code, name, local_name, credits, attempt, reason, percent, letter, points, traditional,
          held_on, is_fa) in entries:
         latest[discipline] = (points, credits)  # ordered by attempt: the last one counts
-        # Numbers as strings: the template would format each through the locale's number format otherwise.
-        rows.append(("" if semester is None else str(semester), code, local_name or name,
-                     "" if credits is None else str(credits), str(attempt), reasons[reason] if attempt > 1 else "",
-                     str(percent), letter, str(points), grades[traditional], held_on.strftime("%d.%m.%Y"), is_fa))
-    average = gpa(list(latest.values()))
+        count += 1
+        reason_note = f' <small class="text-muted">({escape(reasons[reason])})</small>' if attempt > 1 else ""
+        parts.append(
+            ('<tr class="fa-row">' if is_fa else "<tr>") + f'<td>{"" if semester is None else semester}</td>'
+            f'<td>{escape(code)}</td><td>{escape(local_name or name)}{fa_badge if is_fa else ""}</td>'
+            f'<td class="num">{"" if credits is None else escape(credits)}</td>'
+            f'<td class="num">{attempt}{reason_note}</td><td class="num">{percent}</td><td>{escape(letter)}</td>'
+            f'<td class="num">{points}</td><td>{escape(grades[traditional])}</td>'
+            f'<td>{held_on.strftime("%d.%m.%Y")}</td></tr>')
+    return mark_safe("".join(parts)), count, list(latest.values())  # noqa: S308 (every value above is escaped)
+
+
+def _transcript_context(request: HttpRequest, student: Student) -> dict[str, Any]:
+    from grading.rules import gpa
+
+    language = (get_language() or "kk")[:2]
+    entries = selectors.transcript_list(access=request.access, student_id=student.pk).values_list(
+        "discipline_id", "discipline__semester", "discipline__code", "discipline__name",
+        f"discipline__name_{language}" if language in ("kk", "ru") else "discipline__name", "discipline__credits",
+        "attempt", "attempt_reason", "percent", "letter", "points", "traditional", "held_on", "is_final_attestation")
+    rows_html, count, counted = _transcript_rows_html(entries)
     documents = selectors.documents_list(access=request.access, kind="transcript", subject_id=student.pk)[:5]
-    return {"student": student, "rows": rows, "gpa": average, "documents": documents}
+    return {"student": student, "rows_html": rows_html, "row_count": count, "gpa": gpa(counted),
+            "documents": documents}
 
 
 @college_view("admin", "staff", "student")

@@ -91,6 +91,30 @@ def test_transcript_page_queries_do_not_grow_with_entries(page, cast_a):
 
 
 @pytest.mark.django_db
+def test_transcript_page_shows_every_row_escaped_with_retakes_and_final_attestation(page, cast_a):
+    from datetime import date
+
+    from attestation.models import AttemptReason, TranscriptEntry
+    from attestation.services import transcript_grade
+
+    with scopes_disabled():
+        discipline = cast_a.disciplines[0]
+        discipline.name_kk = discipline.name = "<b>Анатомия</b> & физиология"
+        discipline.save()
+        TranscriptEntry.objects.create(college=cast_a.college, student=cast_a.student, discipline=cast_a.disciplines[2],
+                                       held_on=date(2026, 2, 20), attempt=2, attempt_reason=AttemptReason.EXCUSED_RESIT,
+                                       is_final_attestation=True, **transcript_grade(88))
+    html = page(cast_a.admin, language="kk").get(college_url(cast_a, f"students/{cast_a.student.pk}/")).content.decode()
+    assert "&lt;b&gt;Анатомия&lt;/b&gt; &amp; физиология" in html and "<b>Анатомия" not in html
+    transcript = html.split('id="transcript-heading"', 1)[1]
+    assert transcript.count("<tr") == 1 + 4  # the header and four entries
+    retake = html.split('<tr class="fa-row">', 1)[1].split("</tr>", 1)[0]
+    assert "Өндірістік практика" in retake and "20.02.2026" in retake and ">88<" in retake and "B+" in retake
+    assert 'class="text-muted">(' in retake and "re-sitting" not in retake  # the reason, in Kazakh
+    assert "badge" in retake
+
+
+@pytest.mark.django_db
 def test_administrator_creates_and_edits_registry_items_with_pages(page, cast_a):
     client = page(cast_a.admin)
     response = client.post(college_url(cast_a, "registry/programs/new/"), {
