@@ -32,6 +32,10 @@ class CachedUserMixin:
     holds the password hash, as the sessions beside it in the same Redis hold the user's id."""
 
     def get_user(self, user_id):
+        if not settings.REDIS_URL:
+            # A per-process cache could keep a deactivated user or an old password hash alive in the other
+            # processes: without a shared cache, read the database as Django does.
+            return super().get_user(user_id)
         user = cache.get(_user_key(user_id))
         if user is None:
             user = super().get_user(user_id)
