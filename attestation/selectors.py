@@ -49,12 +49,18 @@ def disciplines_list(*, college: College, program_id: int | None = None, search:
     return disciplines.order_by("program__code", "semester", "code")
 
 
-def students_list(*, access: CollegeAccess, search: str = "", group_id: int | None = None) -> QuerySet[Student]:
-    students = Student.objects.filter(college=access.college).select_related("group__program", "user")
+def _visible_students(access: CollegeAccess) -> QuerySet[Student]:
+    """The students this user may see: all for administrators and staff, only their own record for a student."""
+    students = Student.objects.filter(college=access.college)
     if access.is_student:
-        students = students.filter(user=access.user)
-    elif not access.is_staff_or_admin:
+        return students.filter(user=access.user)
+    if not access.is_staff_or_admin:
         return students.none()
+    return students
+
+
+def students_list(*, access: CollegeAccess, search: str = "", group_id: int | None = None) -> QuerySet[Student]:
+    students = _visible_students(access).select_related("group__program", "user")
     if group_id:
         students = students.filter(group_id=group_id)
     if search:
@@ -65,7 +71,7 @@ def students_list(*, access: CollegeAccess, search: str = "", group_id: int | No
 
 def student_get(*, access: CollegeAccess, pk: int) -> Student:
     # Without the account's join, which only the edit form reads (PostgreSQL plans each extra join on every page).
-    student = students_list(access=access).select_related(None).select_related("group__program").filter(pk=pk).first()
+    student = _visible_students(access).select_related("group__program").filter(pk=pk).first()
     if student is None:
         raise Http404
     return student

@@ -60,11 +60,6 @@ def _membership_read(college: College, user) -> Membership | str:
     return membership
 
 
-def college_by_slug(slug: str) -> College | None:
-    cached = cache.get(_college_key(slug)) or _college_read(slug)
-    return None if cached == _MISSING else cached
-
-
 def membership_of(college: College, user) -> Membership | None:
     cached = cache.get(_member_key(college.slug, user.pk)) or _membership_read(college, user)
     return None if cached == _MISSING else cached

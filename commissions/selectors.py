@@ -11,6 +11,7 @@ from django.http import Http404
 
 from attestation.models import Campaign, CampaignGroup, College, Discipline, Program, Student
 from attestation.tenancy import CollegeAccess
+from grading.rules import TRADITIONAL_CHOICES
 
 from .models import (
     AttestationPolicy,
@@ -218,7 +219,7 @@ class StudentName:
 
 
 _STATUS_LABELS = dict(ProtocolResult.Status.choices)
-_TRADITIONAL_LABELS = dict(ProtocolResult._meta.get_field("traditional").choices)
+_TRADITIONAL_LABELS = dict(TRADITIONAL_CHOICES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -313,6 +314,12 @@ def student_results(*, access: CollegeAccess) -> QuerySet[ProtocolResult]:
 def tech_failure_acts(*, college: College, protocol: Protocol) -> QuerySet[TechnicalFailureAct]:
     return (TechnicalFailureAct.objects.filter(college=college, protocol=protocol)
             .select_related("result__student", "document", "new_slot__exam"))
+
+
+def tech_failure_act_of(*, college: College, result: ProtocolResult) -> TechnicalFailureAct | None:
+    """The technical failure act of one student's row (DIST-07), if one was drawn up."""
+    return (TechnicalFailureAct.objects.filter(college=college, result=result)
+            .select_related("document", "new_slot__exam").first())
 
 
 # --- Re-admission, force majeure -----------------------------------------------------------------------------------

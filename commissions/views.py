@@ -669,11 +669,8 @@ def readmission_schedule(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _tech_failure_page(request: HttpRequest, row, *, form=None, slot_form=None, refusal: list[dict] | None = None,
                        status: int = 200) -> HttpResponse:
-    from .models import TechnicalFailureAct
-
     exam = row.protocol.exam
-    act = (TechnicalFailureAct.objects.filter(college=request.college, result=row)
-           .select_related("document", "new_slot__exam").first())
+    act = selectors.tech_failure_act_of(college=request.college, result=row)
     return render(request, "commissions/tech_failure.html", {
         "row": row, "exam": exam, "act": act, "refusal": refusal or [],
         "form": form or forms.TechFailureForm(),
@@ -706,10 +703,8 @@ def protocol_tech_failure(request: HttpRequest, pk: int) -> HttpResponse:
 @college_view("admin")
 @require_POST
 def protocol_tech_failure_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
-    from .models import TechnicalFailureAct
-
     row = _result_for(request, pk)
-    act = TechnicalFailureAct.objects.filter(college=request.college, result=row).first()
+    act = selectors.tech_failure_act_of(college=request.college, result=row)
     if act is None:
         raise Http404
     form = forms.SlotForm(request.POST, exams_qs=_resit_exams(request, row.protocol.exam))

@@ -18,7 +18,7 @@ from django.db.models import Count, QuerySet
 from django.http import Http404
 from django.utils.translation import get_language
 
-from attestation.models import Campaign, CampaignGroup, College, Discipline, Student, TranscriptEntry
+from attestation.models import Campaign, CampaignGroup, College, Discipline, Group, Student, TranscriptEntry
 from attestation.tenancy import CollegeAccess
 
 from . import rules
@@ -30,6 +30,23 @@ from .models import (
     HonoursConfirmation,
     IndividualAttestation,
 )
+
+
+def groups_list(*, college: College) -> QuerySet[Group]:
+    return Group.objects.filter(college=college).select_related("program").order_by("name")
+
+
+def group_get(*, college: College, pk: int) -> Group:
+    group = groups_list(college=college).filter(pk=pk).first()
+    if group is None:
+        raise Http404
+    return group
+
+
+def group_students(*, college: College, group: Group, pks: list[int] | None = None) -> QuerySet[Student]:
+    """The students of a group (``pks``: only those of them, e.g. the ones ticked on a page)."""
+    students = Student.objects.filter(college=college, group=group)
+    return students if pks is None else students.filter(pk__in=pks)
 
 
 def admitted_student_ids(*, college: College, campaign: Campaign) -> set[int]:

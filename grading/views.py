@@ -41,17 +41,14 @@ def share_percent(value: Decimal | None) -> str:
 
 
 def _groups(request: HttpRequest):
-    return Group.objects.filter(college=request.college).select_related("program").order_by("name")
+    return selectors.groups_list(college=request.college)
 
 
 def _chosen_group(request: HttpRequest) -> Group | None:
     value = request.GET.get("group") or request.POST.get("group") or ""
     if not value.isdigit():
         return None
-    group = Group.objects.filter(college=request.college, pk=int(value)).select_related("program").first()
-    if group is None:
-        raise Http404
-    return group
+    return selectors.group_get(college=request.college, pk=int(value))
 
 
 def _violations_text(exc: RulesBroken) -> list[str]:
@@ -79,8 +76,8 @@ def admissions(request: HttpRequest) -> HttpResponse:
         if group is None:
             raise Http404
         chosen = {name: [int(v) for v in request.POST.getlist(name) if v.isdigit()] for name in ("students", "revoke")}
-        students = list(Student.objects.filter(college=request.college, group=group, pk__in=chosen["students"]))
-        revoke = list(Student.objects.filter(college=request.college, group=group, pk__in=chosen["revoke"]))
+        students = list(selectors.group_students(college=request.college, group=group, pks=chosen["students"]))
+        revoke = list(selectors.group_students(college=request.college, group=group, pks=chosen["revoke"]))
         if form.is_valid():
             try:
                 order = services.admission_order_issue(
@@ -97,7 +94,7 @@ def admissions(request: HttpRequest) -> HttpResponse:
     context = _group_context(request, group)
     if group is not None:
         context["rows"] = selectors.evaluate(college=request.college,
-                                             students=Student.objects.filter(college=request.college, group=group))
+                                             students=selectors.group_students(college=request.college, group=group))
         context["eligible_count"] = sum(1 for r in context["rows"] if r.eligible and not r.admitted)
         context["orders"] = selectors.admission_orders_list(college=request.college, group_id=group.pk)
     context.update({"form": form, "refusal": refusal})
@@ -169,7 +166,7 @@ def honours(request: HttpRequest) -> HttpResponse:
     context = _group_context(request, group)
     if group is not None:
         rows = selectors.evaluate(college=request.college,
-                                  students=Student.objects.filter(college=request.college, group=group))
+                                  students=selectors.group_students(college=request.college, group=group))
         context["rows"] = [(r, figure(r.honours.gpa), share_percent(r.honours.excellent_share)) for r in rows]
         context["system_label"] = group.program.get_grading_system_display()
     context["form"] = forms.HonoursConfirmForm()
@@ -229,7 +226,7 @@ def decisions(request: HttpRequest) -> HttpResponse:
         context["progress"] = selectors.decision_batch_progress(batch=batch) if batch else None
         context["decisions"] = selectors.decisions_list(access=request.access, group_id=group.pk)
         context["pending"] = [r for r in selectors.evaluate(
-            college=request.college, students=Student.objects.filter(college=request.college, group=group))
+            college=request.college, students=selectors.group_students(college=request.college, group=group))
             if r.decision is None]
     return render(request, "grading/decisions.html", context)
 
