@@ -9,6 +9,33 @@ from django.db import models
 from .models import AuditEntry, College, User
 
 
+def audit_entry(
+    *,
+    action: str,
+    college: College | int | None,
+    actor: User | None,
+    obj: models.Model | None = None,
+    data: dict[str, Any] | None = None,
+    ip: str | None = None,
+) -> AuditEntry:
+    """One entry, not yet saved: for services that write many at once with ``bulk_create``."""
+    actor_label = ""
+    if actor is not None and actor.is_authenticated:
+        actor_label = actor.username
+    else:
+        actor = None
+    return AuditEntry(
+        college_id=college.pk if isinstance(college, College) else college,
+        actor=actor,
+        actor_label=actor_label,
+        action=action,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
+        data=_jsonable(data or {}),
+        ip=ip,
+    )
+
+
 def audit_log(
     *,
     action: str,
@@ -20,21 +47,9 @@ def audit_log(
 ) -> AuditEntry:
     """Append one entry. Called by services inside their transaction, so a rolled-back change leaves
     no entry behind and a committed one always has its entry."""
-    actor_label = ""
-    if actor is not None and actor.is_authenticated:
-        actor_label = actor.username
-    else:
-        actor = None
-    return AuditEntry.objects.create(
-        college_id=college.pk if isinstance(college, College) else college,
-        actor=actor,
-        actor_label=actor_label,
-        action=action,
-        object_type=obj._meta.label_lower if obj is not None else "",
-        object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
-        data=_jsonable(data or {}),
-        ip=ip,
-    )
+    entry = audit_entry(action=action, college=college, actor=actor, obj=obj, data=data, ip=ip)
+    entry.save(force_insert=True)
+    return entry
 
 
 def _jsonable(value: Any) -> Any:

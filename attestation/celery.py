@@ -1,7 +1,7 @@
 import os
 
 from celery import Celery
-from celery.signals import worker_process_init
+from celery.signals import task_postrun, task_prerun, worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "attestation.settings")
 
@@ -17,3 +17,15 @@ def lower_render_priority(**kwargs) -> None:
     niceness = int(os.environ.get("ATTESTATION_RENDER_NICE", "10"))
     if niceness:
         os.nice(niceness)
+
+
+@task_prerun.connect
+@task_postrun.connect
+def close_old_database_connections(sender=None, **kwargs) -> None:
+    """What Django does around every request: drop a connection that is broken or older than CONN_MAX_AGE, keep a
+    good one (settings.CELERY_DB_REUSE_MAX stops the fixup from closing it after every task). Not for a task run
+    inline (eager), which shares the caller's connection and transaction."""
+    from django.db import close_old_connections
+
+    if sender is not None and not getattr(sender.request, "is_eager", False):
+        close_old_connections()

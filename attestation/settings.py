@@ -164,8 +164,15 @@ CELERY_TASK_IGNORE_RESULT = True
 # the broker (a 30 ms gap per document otherwise; bench/pipeline.py). Renders are short, so holding a
 # few back from another worker costs little.
 CELERY_WORKER_PREFETCH_MULTIPLIER = int(env("CELERY_WORKER_PREFETCH_MULTIPLIER", "4"))
-# WeasyPrint workers grow ~0.2 MB per document: recycle them.
+# WeasyPrint workers grow ~0.2 MB per document: recycle them, after 300 tasks (a batch's task renders a few
+# documents) or once a process holds 250 MB, whichever comes first.
 CELERY_WORKER_MAX_TASKS_PER_CHILD = int(env("CELERY_WORKER_MAX_TASKS_PER_CHILD", "300"))
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = int(env("CELERY_WORKER_MAX_MEMORY_PER_CHILD", "250000"))  # KiB
+# Celery's Django fixup closes the database connection before and after every task unless told to reuse it: a new
+# PostgreSQL connection per document cost more than the document's own queries (bench/grading_decisions.py). The
+# worker keeps its connection and treats each task like a request instead (attestation.celery: CONN_MAX_AGE and
+# the health check decide when to reconnect).
+CELERY_DB_REUSE_MAX = 10**9
 # Never hold a web request hostage to a broker outage: publish once, the relay retries later.
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BROKER_CONNECTION_TIMEOUT = 2

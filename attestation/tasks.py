@@ -39,6 +39,21 @@ def render_document(self, college_id: int, document_id: int) -> None:
         raise self.retry(exc=exc, countdown=5 * 4**self.request.retries) from exc
 
 
+@shared_task(bind=True, base=CollegeTask, acks_late=True, reject_on_worker_lost=True)
+def render_documents(self, college_id: int, document_ids: list[int]) -> None:
+    """A batch's chunk of documents (pipeline.documents_render). What fails here is sent through
+    ``render_document`` one by one, which retries and ends failed: one bad document never holds up the others."""
+    from .documents.pipeline import document_enqueue, documents_render
+
+    try:
+        failed = documents_render(document_ids=document_ids)
+    except Exception:
+        log.exception("chunk %s of college %s failed; its documents are sent one by one", document_ids, college_id)
+        failed = document_ids
+    for document_id in failed:
+        document_enqueue(college_id=college_id, document_id=document_id)
+
+
 @shared_task(acks_late=True)
 def documents_relay() -> int:
     from .documents.pipeline import documents_relay as relay

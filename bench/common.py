@@ -19,6 +19,7 @@ def bench_env(**extra: str) -> dict[str, str]:
     env.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
     env.setdefault("ATTESTATION_VAR_DIR", str(OUT / "var"))
     env.setdefault("DJANGO_SETTINGS_MODULE", "attestation.settings")
+    env.setdefault("DEBUG", "0")  # as in production: no query log growing in every worker
     env.update(extra)
     return env
 

@@ -16,11 +16,10 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django_scopes import scopes_disabled
 
-from attestation.audit import audit_log
+from attestation.audit import audit_entry, audit_log
 from attestation.documents.kinds import get_kind
-from attestation.documents.pipeline import document_request, payload_hash
+from attestation.documents.pipeline import document_request, documents_enqueue, payload_hash
 from attestation.models import (
     AuditEntry,
     Campaign,
@@ -419,14 +418,6 @@ def _decision_create(*, college: College, by: User | None, evaluation: selectors
     return decision, True
 
 
-def _audit_entry(*, action: str, college: College, actor: User | None, obj, data: dict) -> AuditEntry:
-    """An audit entry as attestation.audit.audit_log writes it, for a bulk insert."""
-    known = actor is not None and actor.is_authenticated
-    return AuditEntry(college_id=college.pk, actor=actor if known else None,
-                      actor_label=actor.username if known else "", action=action,
-                      object_type=obj._meta.label_lower, object_id=str(obj.pk), data=data)
-
-
 def _decisions_create_many(*, college: College, by: User | None, evaluations: list[selectors.StudentEvaluation],
                            language: str, batch: DecisionBatch) -> None:
     """The batch's path for a chunk of students with an outcome and no decision yet: their decisions, documents
@@ -464,33 +455,14 @@ def _decisions_create_many(*, college: College, by: User | None, evaluations: li
     DiplomaDecision.objects.bulk_update(decisions, ["document"])
     entries = []
     for decision, document in zip(decisions, documents, strict=True):
-        entries.append(_audit_entry(action=f"decision.{decision.kind}", college=college, actor=by, obj=decision,
+        entries.append(audit_entry(action=f"decision.{decision.kind}", college=college, actor=by, obj=decision,
                                     data=_decision_audit_data(decision, batch)))
-        entries.append(_audit_entry(action="document.requested", college=college, actor=by, obj=document,
+        entries.append(audit_entry(action="document.requested", college=college, actor=by, obj=document,
                                     data={"kind": document.kind, "subject": decision.pk, "language": language}))
     AuditEntry.objects.bulk_create(entries)
     college_id, document_ids = college.pk, [d.pk for d in documents]
 
-    transaction.on_commit(lambda: _documents_enqueue(college_id=college_id, document_ids=document_ids))
-
-
-def _documents_enqueue(*, college_id: int, document_ids: list[int]) -> None:
-    """attestation.documents.pipeline.document_enqueue for many documents: each sent to the broker, then the sent
-    ones marked in one statement (one commit, not one per document). A broker outage stops it; the relay sends
-    the rest."""
-    from attestation.tasks import render_document
-
-    sent = []
-    for document_id in document_ids:
-        try:
-            render_document.apply_async(args=[college_id, document_id], retry=False)
-        except Exception as exc:  # kombu raises a variety of connection errors
-            log.warning("document %s not enqueued, the relay will retry: %s", document_id, exc)
-            break
-        sent.append(document_id)
-    if sent:
-        with scopes_disabled():
-            Document.objects.filter(pk__in=sent, status=Document.Status.PENDING).update(enqueued_at=timezone.now())
+    transaction.on_commit(lambda: documents_enqueue(college_id=college_id, document_ids=document_ids))
 
 
 @transaction.atomic

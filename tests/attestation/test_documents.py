@@ -3,6 +3,7 @@ tests/attestation/test_worker_pipeline.py runs the same through real Celery work
 
 import hashlib
 import io
+from collections import Counter
 from datetime import timedelta
 
 import pytest
@@ -11,7 +12,9 @@ from django_scopes import scope, scopes_disabled
 from pypdf import PdfReader
 
 from attestation.documents import pipeline
+from attestation.documents.kinds import get_kind
 from attestation.models import AuditEntry, Document
+from attestation.tasks import render_documents
 
 
 def base(cast):
@@ -154,6 +157,64 @@ def test_relay_enqueues_what_was_never_sent(cast_a):
         document = Document.objects.get(pk=cast_a.document.pk)
     assert document.status == "ready"
     assert pipeline.documents_relay() == 0
+
+
+def pending_transcripts(cast, languages=("kk", "ru", "en")) -> list[int]:
+    """Outbox rows of the student's transcript in these languages, not sent to any worker (on_commit not run)."""
+    with scope(college=cast.college.pk):
+        return [pipeline.document_request(college=cast.college, kind=get_kind("transcript"), subject_id=cast.student.pk,
+                                          language=language, by=cast.admin)[0].pk for language in languages]
+
+
+def ready_audits(ids) -> Counter:
+    with scopes_disabled():
+        entries = AuditEntry.objects.filter(action="document.ready", object_type="attestation.document",
+                                            object_id__in=[str(i) for i in ids])
+        return Counter(entries.values_list("object_id", flat=True))
+
+
+@pytest.mark.django_db
+def test_a_chunk_of_a_batch_renders_each_document_once(cast_a):
+    ids = pending_transcripts(cast_a)
+    with scope(college=cast_a.college.pk):
+        assert pipeline.documents_render(document_ids=ids) == []
+        documents = {d.language: d for d in Document.objects.filter(pk__in=ids)}
+    assert {d.status for d in documents.values()} == {"ready"} and {d.attempts for d in documents.values()} == {1}
+    for language, document in documents.items():
+        content = document.file.read()
+        assert hashlib.sha256(content).hexdigest() == document.sha256
+        text = pdf_text(content)
+        assert "Әбілов Ерлан Серікұлы" in text
+        assert ("Студент" in text) == (language == "ru") and ("Student" in text) == (language == "en")
+    assert ready_audits(ids) == {str(i): 1 for i in ids}
+
+    # A second delivery of the same chunk finds them ready: nothing rendered, stored or audited again.
+    with scope(college=cast_a.college.pk):
+        assert pipeline.documents_render(document_ids=ids) == []
+        again = {d.pk: (d.attempts, d.sha256, d.file.name) for d in Document.objects.filter(pk__in=ids)}
+    assert again == {d.pk: (1, d.sha256, d.file.name) for d in documents.values()}
+    assert ready_audits(ids) == {str(i): 1 for i in ids}
+
+
+@pytest.mark.django_db
+def test_a_document_failing_in_a_chunk_goes_on_alone_and_the_others_are_stored(cast_a, monkeypatch):
+    ids = pending_transcripts(cast_a)
+    real = pipeline.document_pdf
+
+    def russian_disk_full(document):
+        if document.language == "ru":
+            raise OSError(28, "No space left on device")
+        return real(document)
+
+    monkeypatch.setattr(pipeline, "document_pdf", russian_disk_full)
+    render_documents.apply(args=[cast_a.college.pk, ids])  # eager: the failing one through render_document
+    with scopes_disabled():
+        documents = {d.language: d for d in Document.objects.filter(pk__in=ids)}
+    assert (documents["kk"].status, documents["en"].status) == ("ready", "ready")
+    failed = documents["ru"]
+    assert failed.status == "failed" and "No space left" in failed.last_error
+    assert failed.attempts == 1 + 4  # once in the chunk, then its own task: the first run and three retries
+    assert ready_audits(ids) == {str(documents["kk"].pk): 1, str(documents["en"].pk): 1}
 
 
 @pytest.mark.django_db
