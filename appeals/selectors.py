@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
@@ -13,6 +13,7 @@ from django.utils import timezone
 from attestation.calendar import working_calendar
 from attestation.models import AuditEntry, College, TranscriptEntry
 from attestation.tenancy import CollegeAccess
+from commissions.models import Commission
 
 from . import rules, services
 from .models import OPEN_STATUSES, Appeal, AppealAttachment
@@ -33,15 +34,42 @@ def appeals_list(*, access: CollegeAccess, status: str = "") -> QuerySet[Appeal]
     return appeals.order_by("decision_due", "received_at", "id")
 
 
-def appeals_queue(*, access: CollegeAccess, status: str = "") -> QuerySet[Appeal]:
-    """The administrator's queue: the appeals with only what a row shows (not the decision protocol's frozen
-    payload nor the reason's full text), 30+ rows per request (bench/appeals_pages.py)."""
-    return (appeals_list(access=access, status=status)
-            .select_related(None).select_related("student__group", "transcript_entry__discipline", "commission")
-            .only("id", "status", "outcome", "received_at", "decision_due", "decided_at", "previous_grade",
-                  "commission_id", "student_id", "transcript_entry_id", "student__full_name", "student__group__name",
-                  "transcript_entry__percent", "transcript_entry__discipline__code", "commission__name",
-                  "commission__kind", "commission__order_number"))
+@dataclass(frozen=True, slots=True)
+class QueueRow:
+    """One appeal of the administrator's queue as plain values (30+ rows per request, bench/appeals_pages.py)."""
+
+    pk: int
+    student: str
+    group: str
+    discipline_code: str
+    percent: int
+    received_at: datetime
+    decision_due: date
+    status: str
+    outcome: str
+    commission: str
+    due: Clock
+
+
+def appeals_queue(*, access: CollegeAccess, status: str = "", today: date, limit: int = 500) -> list[QueueRow]:
+    """The administrator's queue: what a row shows and its APP-04 clock, read as values, not as 150 models."""
+    appeals = appeals_list(access=access, status=status).select_related(None).values_list(
+        "pk", "student__full_name", "student__group__name", "transcript_entry__discipline__code",
+        "transcript_entry__percent", "previous_grade", "received_at", "decision_due", "decided_at", "status",
+        "outcome", "commission_id", "commission__name", "commission__kind", "commission__order_number")[:limit]
+    zone = ZoneInfo(access.college.timezone)
+    commissions: dict[int, str] = {}
+    rows = []
+    for (pk, student, group, code, percent, previous, received_at, due, decided_at, state, outcome, commission_id,
+         name, kind, order_number) in appeals:
+        if commission_id and commission_id not in commissions:  # labelled by the model's own __str__
+            commissions[commission_id] = str(Commission(name=name, kind=kind, order_number=order_number))
+        decided_on = timezone.localtime(decided_at, zone).date() if decided_at else None
+        clock_state = rules.appeal_due_state(decision_due=due, today=today, decided_on=decided_on)
+        rows.append(QueueRow(pk, student, group, code, (previous or {}).get("percent", percent),
+                             timezone.localtime(received_at, zone), due, state, outcome,
+                             commissions.get(commission_id, ""), Clock(clock_state.due_today, clock_state.overdue)))
+    return rows
 
 
 def appeal_get(*, access: CollegeAccess, pk: int) -> Appeal:
@@ -128,11 +156,11 @@ def student_results(*, access: CollegeAccess) -> list[ResultRow]:
 
 
 def student_result(*, access: CollegeAccess, pk: int) -> ResultRow:
-    student = access.student
-    if student is None:
+    if not access.is_student:
         raise Http404
-    entry = (TranscriptEntry.objects.filter(college=access.college, student=student, pk=pk)
-             .select_related("discipline").first())
+    # The student's own result, found through the account in the same query as the result itself.
+    entry = (TranscriptEntry.objects.filter(college=access.college, student__user=access.user, pk=pk)
+             .select_related("discipline", "student").first())
     if entry is None:
         raise Http404
     appeals = list(Appeal.objects.filter(college=access.college, transcript_entry=entry).order_by("received_at"))

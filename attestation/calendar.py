@@ -14,6 +14,8 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
+from django.conf import settings
+from django.core.cache import cache
 from django.utils.translation import get_language, gettext, gettext_noop
 from holidays.countries import Kazakhstan
 
@@ -132,7 +134,26 @@ def working_calendar() -> WorkingCalendar:
     """The calendar with the operator's overrides as they are now. The calendar object (whose holiday tables
     are filled lazily, year by year) is reused for as long as the overrides stay the same: pages that show a
     deadline (appeals, schedules) no longer rebuild Kazakhstan's holidays on every request."""
+    return _calendar_of(calendar_overrides())
+
+
+OVERRIDES_CACHE_KEY = "calendar:overrides:v1"
+
+
+def calendar_overrides() -> tuple[tuple[date, bool, str], ...]:
+    """The operator's overrides (date, working day, note). Kept in the shared cache (Redis) until one changes
+    (attestation.signals): every page with a deadline read them. Without a shared cache they are read each time:
+    a cache of one process would not hear of a change made in another."""
     from .models import CalendarOverride
 
-    return _calendar_of(tuple(CalendarOverride.objects.order_by("date")
-                              .values_list("date", "is_working_day", "note")))
+    shared = bool(settings.REDIS_URL)
+    overrides = cache.get(OVERRIDES_CACHE_KEY) if shared else None
+    if overrides is None:
+        overrides = tuple(CalendarOverride.objects.order_by("date").values_list("date", "is_working_day", "note"))
+        if shared:
+            cache.set(OVERRIDES_CACHE_KEY, overrides, None)
+    return overrides
+
+
+def calendar_overrides_forget() -> None:
+    cache.delete(OVERRIDES_CACHE_KEY)

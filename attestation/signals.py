@@ -1,5 +1,5 @@
-"""Sign-ins, sign-outs and failed sign-ins go to the audit log; changes of colleges, memberships and users,
-from anywhere (services, the operator's admin), drop the cached tenancy facts and the cached user."""
+"""Sign-ins, sign-outs and failed sign-ins go to the audit log; changes of colleges, memberships, users and calendar
+overrides, from anywhere (services, the operator's admin), drop the cached tenancy facts, user and overrides."""
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db import transaction
@@ -8,7 +8,8 @@ from django.dispatch import receiver
 
 from .accounts import user_forget
 from .audit import audit_log, client_ip
-from .models import College, Membership, User
+from .calendar import calendar_overrides_forget
+from .models import CalendarOverride, College, Membership, User
 from .tenancy import tenancy_forget
 
 
@@ -31,6 +32,12 @@ def forget_user(sender, instance, **kwargs) -> None:
     user_id = instance.pk
     user_forget(user_id)
     transaction.on_commit(lambda: user_forget(user_id))
+
+
+@receiver([post_save, post_delete], sender=CalendarOverride)
+def forget_calendar_overrides(sender, instance, **kwargs) -> None:
+    calendar_overrides_forget()
+    transaction.on_commit(calendar_overrides_forget)
 
 
 @receiver(user_logged_in)

@@ -95,6 +95,28 @@ def test_another_students_result_has_no_form(page, cast_a):
     assert page(cast_a.admin).get(url(cast_a, f"results/{theirs.pk}/")).status_code == 404
 
 
+def test_the_queue_row_shows_the_appeal_escaped_in_college_time(page, cast_a):
+    with scopes_disabled():
+        cast_a.student.full_name = "Әбілов <b>Ерлан</b>"
+        cast_a.student.save()
+    entry = result_of(cast_a, percent=62)
+    with time_machine.travel(FILING_TIME, tick=False):
+        page(cast_a.student_user).post(url(cast_a, f"results/{entry.pk}/"), {"reason": "Бір"})
+    with scopes_disabled():
+        appeal = Appeal.objects.get(transcript_entry=entry)
+    commission = appeal_commission(cast_a)
+    admin = page(cast_a.admin)
+    with time_machine.travel(local(date(2026, 6, 17), 9, 0), tick=False):
+        admin.post(url(cast_a, f"{appeal.pk}/"), {"action": "assign", "commission": commission.pk})
+        queue = admin.get(url(cast_a)).content.decode()
+    (row,) = [r for r in queue.split("<tr") if f'<a href="{url(cast_a)}{appeal.pk}/">{appeal.pk}</a>' in r]
+    assert "Әбілов &lt;b&gt;Ерлан&lt;/b&gt;" in row and "<b>Ерлан" not in row
+    assert cast_a.group.name in row and "FA-EX · 62%" in row
+    assert "16.06.2026 10:00" in row and "19.06.2026" in row  # received in Almaty time; APP-04 due date
+    assert str(commission) in row and "under review" in row  # assigned: the commission and the status label
+    assert "table-danger" not in row and "table-warning" not in row  # due on the 19th: neither overdue nor today
+
+
 def test_queue_assignment_and_decision_on_the_pages(page, cast_a):
     entry = result_of(cast_a)
     late_entry = result_of(cast_a, cast_a.other_student)

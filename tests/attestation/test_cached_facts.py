@@ -112,3 +112,36 @@ def test_a_new_name_and_a_new_notice_show_on_the_next_page(page, cast_a, django_
     html = client.get(_dashboard(cast_a)).content.decode()
     assert "Жансая" in html
     assert 'id="unread-count">1<' in html
+
+
+def _override_reads(queries) -> int:
+    return sum('FROM "attestation_calendaroverride"' in q["sql"] for q in queries)
+
+
+@pytest.mark.django_db
+@pytest.mark.redis
+def test_with_redis_calendar_overrides_are_read_once_and_a_change_shows_at_once(operator):
+    from datetime import date
+
+    from attestation.calendar import working_calendar
+
+    saturday = date(2026, 3, 28)
+    assert not working_calendar().is_working_day(saturday)
+    with CaptureQueriesContext(connection) as queries:
+        assert not working_calendar().is_working_day(saturday)
+    assert _override_reads(queries) == 0  # from the cache
+    override = services.calendar_override_set(by=operator, day=saturday, is_working_day=True, note="Ауыстыру")
+    assert working_calendar().is_working_day(saturday)
+    override.delete()  # as the operator's admin does
+    assert not working_calendar().is_working_day(saturday)
+
+
+@pytest.mark.django_db
+def test_without_a_shared_cache_calendar_overrides_are_read_each_time(settings):
+    from attestation.calendar import working_calendar
+
+    settings.REDIS_URL = ""  # another process would never hear of a change kept in this one's memory
+    working_calendar()
+    with CaptureQueriesContext(connection) as queries:
+        working_calendar()
+    assert _override_reads(queries) == 1
