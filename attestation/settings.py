@@ -164,8 +164,9 @@ CELERY_TASK_IGNORE_RESULT = True
 # the broker (a 30 ms gap per document otherwise; bench/pipeline.py). Renders are short, so holding a
 # few back from another worker costs little.
 CELERY_WORKER_PREFETCH_MULTIPLIER = int(env("CELERY_WORKER_PREFETCH_MULTIPLIER", "4"))
-# WeasyPrint workers grow ~0.2 MB per document: recycle them, after 300 tasks (a batch's task renders a few
-# documents) or once a process holds 250 MB, whichever comes first.
+# WeasyPrint workers grow with every document (~0.04 MB each with DEBUG off, bench/pipeline.py; five times that
+# with DEBUG's query log): recycle them after 300 tasks (a batch's task renders a few documents) or once a process
+# holds 250 MB, whichever comes first.
 CELERY_WORKER_MAX_TASKS_PER_CHILD = int(env("CELERY_WORKER_MAX_TASKS_PER_CHILD", "300"))
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = int(env("CELERY_WORKER_MAX_MEMORY_PER_CHILD", "250000"))  # KiB
 # Celery's Django fixup closes the database connection before and after every task unless told to reuse it: a new
