@@ -3,13 +3,14 @@ beside a bare Django view rendering the same 30 rows from the same database, in 
 
     .venv/bin/python bench/pages.py [--seconds 10]
 
-Needs `wrk` (Debian package). Targets: ≥ 50% of the bare view's requests per second, p95 < 100 ms at 4
-concurrent clients, no errors at 32; queries per page constant in the number of rows.
+Needs `wrk` (Debian package) and Redis (db 3, or BENCH_REDIS_URL). Targets: ≥ 50% of the bare view's requests
+per second, p95 < 100 ms at 4 concurrent clients, no errors at 32; queries per page constant in the number of rows.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -53,8 +54,11 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
+    # Redis as in production (docker-compose.yml), like the other page benches: the same page without a shared
+    # cache reads the signed-in user from the database on every request (attestation.accounts).
     env = setup_django(DEBUG="0", DJANGO_SETTINGS_MODULE="bench.settings",
-                       ALLOWED_HOSTS="127.0.0.1,localhost,testserver")
+                       ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
+                       REDIS_URL=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3"))
 
     from django.conf import settings
     from django.test import Client
