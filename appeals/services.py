@@ -25,6 +25,7 @@ from attestation.models import College, GradeOrigin, Membership, Role, Student, 
 from attestation.rules import RulesBroken, RuleViolation
 from attestation.services import notify, transcript_grade
 from attestation.uploads import JPEG, PDF, PNG, CheckedUpload, UploadRefused, upload_check
+from grading.services import decision_revise
 
 from . import rules
 from .models import Appeal, AppealAttachment
@@ -332,6 +333,8 @@ def appeal_decide(*, college: College, by: User, appeal: Appeal, outcome: str, n
         entry.save()
         audit_log(action="transcript.changed_by_appeal", college=college, actor=by, obj=entry,
                   data={"appeal": appeal.pk, **change})
+        # The new grade replaces the old one in the diploma decision too, when one was already taken.
+        decision_revise(college=college, by=by, student=entry.student, cause={"appeal": appeal.pk})
     appeal.save()
     audit_log(action="appeal.decided", college=college, actor=by, obj=appeal,
               data={"outcome": outcome, "member": member.pk, "present": sorted(present_ids),

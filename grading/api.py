@@ -285,7 +285,7 @@ class DecisionSerializer(serializers.ModelSerializer):
         model = DiplomaDecision
         fields = ["id", "student", "student_name", "group", "campaign", "kind", "qualification",
                   "qualification_level", "honours", "gpa", "fa_results", "decided_on", "batch", "document",
-                  "created_at"]
+                  "created_at", "supersedes"]  # supersedes: the decision this one replaced (a grade changed on appeal)
 
     def get_document(self, decision) -> dict | None:
         return DocumentLinkSerializer(decision.document, context=self.context).data if decision.document else None

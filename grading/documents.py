@@ -94,7 +94,7 @@ def decision_payloads(*, college: College, subject_ids: list[int], language: str
     """The payloads of many decisions in two queries (a group's batch builds 25 at a time); the one builder of the
     content, so a document requested alone and one of a batch hash alike."""
     decisions = list(DiplomaDecision.objects.filter(college=college, pk__in=subject_ids)
-                     .select_related("student__group__program", "campaign"))
+                     .select_related("student__group__program", "campaign", "supersedes"))
     # The names of the components in the document's language (the decision froze them in the language of the
     # request that took it).
     programs = {d.student.group.program_id for d in decisions}
@@ -126,6 +126,9 @@ def decision_payloads(*, college: College, subject_ids: list[int], language: str
             "gpa": None if decision.gpa is None else f"{decision.gpa:.2f}",
             "results": results,
         }
+        if decision.supersedes_id:  # only then: the content (and hash) of every other decision stays as it was
+            payloads[decision.pk]["supersedes"] = {"id": decision.supersedes_id,
+                                                   "date": _date(decision.supersedes.decided_on)}
     return payloads
 
 

@@ -221,10 +221,18 @@ class DecisionBatch(models.Model):
         return f"decisions:{self.pk}"
 
 
+class DiplomaDecisionQuerySet(models.QuerySet):
+    def current(self):
+        """The decisions in force: not superseded by a later one (a grade changed on appeal, APP-04)."""
+        return self.filter(superseded_at__isnull=True)
+
+
 class DiplomaDecision(models.Model):
     """QUA-01: the decision to issue a diploma with the qualification awarded (and honours, HON-03), or RET-04: the
-    certificate of completion of the full course after an unsatisfactory result. One per student and campaign;
-    the figures are frozen when it is taken."""
+    certificate of completion of the full course after an unsatisfactory result. One in force per student and
+    campaign; the figures are frozen when it is taken. A grade changed on appeal afterwards does not edit it: a new
+    decision supersedes it (``supersedes``), and the old one keeps its figures and its PDF, marked
+    ``superseded_at``."""
 
     class Kind(models.TextChoices):
         DIPLOMA = "diploma", _("diploma with qualification")
@@ -246,14 +254,18 @@ class DiplomaDecision(models.Model):
     document = models.ForeignKey(Document, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    supersedes = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                   verbose_name=_("supersedes"))
+    superseded_at = models.DateTimeField(_("superseded at"), null=True, blank=True)
 
-    objects = ScopedManager(college="college")
+    objects = ScopedManager(models.Manager.from_queryset(DiplomaDecisionQuerySet), college="college")
 
     class Meta:
         verbose_name = _("diploma decision")
         verbose_name_plural = _("diploma decisions")
         ordering = ["student__full_name", "id"]
         constraints = [models.UniqueConstraint(fields=["college", "campaign", "student"],
+                                               condition=Q(superseded_at__isnull=True),
                                                name="decision_once_per_campaign")]
 
     def __str__(self) -> str:

@@ -287,7 +287,8 @@ def _evaluate(*, college: College, students: QuerySet[Student], as_of: date | No
                      "created_at")}
     decisions = {
         (row[0], row[1]): DecisionInfo(*row[2:])
-        for row in DiplomaDecision.objects.filter(college=college, student__in=ids, campaign_id__in=campaign_ids)
+        for row in DiplomaDecision.objects.current()
+        .filter(college=college, student__in=ids, campaign_id__in=campaign_ids)
         .values_list("student_id", "campaign_id", "id", "kind", "honours", "document_id", "document__status")}
 
     evaluations = []
@@ -391,7 +392,7 @@ def results_list(*, access: CollegeAccess, group_id: int | None = None,
 
 def decisions_list(*, access: CollegeAccess, group_id: int | None = None, student_id: int | None = None,
                    batch_id: int | None = None) -> QuerySet[DiplomaDecision]:
-    decisions = (DiplomaDecision.objects.filter(college=access.college)
+    decisions = (DiplomaDecision.objects.current().filter(college=access.college)
                  .select_related("student__group", "document", "campaign"))
     if access.is_student:
         decisions = decisions.filter(student__user=access.user)
@@ -446,8 +447,8 @@ def decision_batch_progress(*, batch: DecisionBatch) -> BatchProgress:
     from attestation.models import Document
 
     statuses = dict.fromkeys(Document.Status.values, 0)
-    decided = DiplomaDecision.objects.filter(college_id=batch.college_id, campaign_id=batch.campaign_id,
-                                             student__group_id=batch.group_id)
+    decided = DiplomaDecision.objects.current().filter(college_id=batch.college_id, campaign_id=batch.campaign_id,
+                                                       student__group_id=batch.group_id)
     for status, count in (Document.objects.filter(college_id=batch.college_id, pk__in=decided.values("document_id"))
                           .order_by().values("status").annotate(n=Count("id")).values_list("status", "n")):
         statuses[status] = count

@@ -396,8 +396,8 @@ def _decision_create(*, college: College, by: User | None, evaluation: selectors
     """One decision and its PDF, in the caller's transaction; (decision, created). The unique constraint on
     (college, campaign, student) makes a second, concurrent attempt find the first."""
     kind = kind or evaluation.outcome
-    existing = DiplomaDecision.objects.filter(college=college, campaign_id=evaluation.campaign_id,
-                                              student_id=evaluation.student_id).first()
+    existing = DiplomaDecision.objects.current().filter(college=college, campaign_id=evaluation.campaign_id,
+                                                        student_id=evaluation.student_id).first()
     if existing is not None:
         return existing, False
     decision = _decision_build(college=college, by=by, evaluation=evaluation, language=language, kind=kind,
@@ -406,8 +406,8 @@ def _decision_create(*, college: College, by: User | None, evaluation: selectors
         with transaction.atomic():
             decision.save()
     except IntegrityError:
-        return DiplomaDecision.objects.get(college=college, campaign_id=evaluation.campaign_id,
-                                           student_id=evaluation.student_id), False
+        return DiplomaDecision.objects.current().get(college=college, campaign_id=evaluation.campaign_id,
+                                                     student_id=evaluation.student_id), False
     audit_log(action=f"decision.{kind}", college=college, actor=by, obj=decision,
               data=_decision_audit_data(decision, batch))
     document, _created = document_request(
@@ -477,6 +477,43 @@ def decision_take(*, college: College, by: User, student: Student, language: str
     if refusal is not None:
         raise RulesBroken([refusal], _("No decision can be taken for this student."))
     return _decision_create(college=college, by=by, evaluation=evaluation, language=language or college.language)
+
+
+def decision_revise(*, college: College, by: User | None, student: Student, cause: dict) -> DiplomaDecision | None:
+    """A grade changed after the student's decision was taken (an appeal: "a changed grade replaces the contested one
+    everywhere it is used", APP-04). A taken decision is never edited (QUA-01, the database refuses it), so a new
+    decision, taken from the grades as they are now (diploma or certificate, honours, GPA, results), supersedes it
+    and gets its own PDF; the old one keeps its figures and its PDF, marked superseded. Returns the decision in force
+    afterwards, or None when none had been taken (the decision, when it is taken, reads the new grade). When the new
+    grades support no decision (QUA-01 / RET-04 refuse it) the old one stays in force and the refusal is audited,
+    for the administrator to resolve."""
+    _same_college(college, student=student)
+    evaluation = selectors.evaluate_student(college=college, student=student)
+    old = (DiplomaDecision.objects.current().select_for_update()
+           .filter(college=college, campaign_id=evaluation.campaign_id, student=student).order_by("pk").first())
+    if old is None:
+        return None
+    refusal = _decision_refusal(evaluation)
+    if refusal is not None:
+        audit_log(action="decision.revision_refused", college=college, actor=by, obj=old,
+                  data={**cause, "rule": refusal.rule, "message": str(refusal.message)})
+        return old
+    language = old.document.language if old.document_id else college.language
+    old.superseded_at = timezone.now()
+    old.save(update_fields=["superseded_at"])
+    decision = _decision_build(college=college, by=by, evaluation=evaluation, language=language,
+                               kind=evaluation.outcome, batch=None, today=college.today())
+    decision.supersedes = old
+    decision.save()
+    document, _created = document_request(college=college, kind=get_kind(DOCUMENT_KIND[decision.kind]),
+                                          subject_id=decision.pk, language=language, by=by)
+    decision.document = document
+    decision.save(update_fields=["document"])
+    audit_log(action="decision.superseded", college=college, actor=by, obj=old,
+              data={**cause, "by_decision": decision.pk})
+    audit_log(action=f"decision.{decision.kind}", college=college, actor=by, obj=decision,
+              data={**_decision_audit_data(decision, None), **cause, "supersedes": old.pk})
+    return decision
 
 
 @transaction.atomic
@@ -576,7 +613,7 @@ def decision_batch_run(*, batch_id: int) -> DecisionBatch:
             DecisionBatch.objects.select_for_update().filter(pk=batch.pk).first()
             chunk = evaluations[start:start + DECISION_CHUNK]
             # A redelivered run (or a decision taken one by one meanwhile): skip who is decided now.
-            decided = set(DiplomaDecision.objects.filter(
+            decided = set(DiplomaDecision.objects.current().filter(
                 college=college, campaign_id=batch.campaign_id,
                 student_id__in=[e.student_id for e in chunk]).values_list("student_id", flat=True))
             to_decide = []
