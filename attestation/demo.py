@@ -195,14 +195,22 @@ def demo_seed(*, students_per_group: int = 21) -> list[Login]:
     """Create the demo colleges (once) and return the logins to print."""
     rng = random.Random(2026)
     calendar = WorkingCalendar()
+    from commissions.demo import DEMO_ORDER, demo_session_seed
+    from commissions.models import Exam
+
     with scopes_disabled():
         if not College.objects.filter(slug=DEMO_SLUG).exists():
             _seed_main(rng, calendar, students_per_group)
             _seed_second(rng, calendar)
+            demo_session_seed(College.objects.get(slug=DEMO_SLUG), admin=User.objects.get(username="admin"),
+                              secretary=User.objects.get(username="secretary"))
+        session = Exam.objects.filter(college__slug=DEMO_SLUG, commission__order_number=DEMO_ORDER).first()
+    secretary_page = (f"/colleges/{DEMO_SLUG}/attestation/sessions/{session.pk}/protocol/ (today's session)"
+                      if session is not None else f"/colleges/{DEMO_SLUG}/")
     return [
         Login("operator", "operator", DEMO_PASSWORD, "/admin/"),
         Login("administrator", "admin", DEMO_PASSWORD, f"/colleges/{DEMO_SLUG}/ (and {SECOND_SLUG})"),
-        Login("secretary", "secretary", DEMO_PASSWORD, f"/colleges/{DEMO_SLUG}/"),
+        Login("secretary", "secretary", DEMO_PASSWORD, secretary_page),
         Login("student", "student", DEMO_PASSWORD, f"/colleges/{DEMO_SLUG}/me/"),
         Login("ministry", "ministry", DEMO_PASSWORD, "/monitoring/"),
     ]

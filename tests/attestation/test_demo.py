@@ -34,3 +34,33 @@ def test_demo_data_is_a_realistic_college():
     call_command("seed_demo", stdout=StringIO())  # a second run changes nothing
     with scopes_disabled():
         assert Student.objects.filter(college__slug="almaty-mtc").count() == students.count()
+
+
+@pytest.mark.django_db
+def test_the_demo_has_todays_session_under_way_for_the_secretary(page):
+    from commissions import rules as commission_rules
+    from commissions.models import Commission, Protocol, ProtocolResult
+    from grading.models import Admission
+
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    with scopes_disabled():
+        protocol = Protocol.objects.select_related("exam__commission").get(exam__college__slug="almaty-mtc")
+        commission = protocol.exam.commission
+        members = [commission_rules.MemberFacts(m.role, m.affiliation, m.votes, m.full_name)
+                   for m in commission.members.all()]
+        verdict = commission_rules.final_commission_check(
+            members=members, order_number=commission.order_number, order_date=commission.order_date,
+            campaign_starts_on=commission.campaign.starts_on, is_medical=False)
+        rows = ProtocolResult.objects.filter(protocol=protocol)
+        admitted = set(Admission.objects.filter(campaign=commission.campaign).values_list("student_id", flat=True))
+        assert commission.status == Commission.Status.APPROVED and verdict.errors == []  # COM-01…COM-06 hold
+        assert set(rows.values_list("student_id", flat=True)) == admitted  # only admitted students sit (ADM-02)
+        assert rows.filter(percent__isnull=False).count() == 6 and rows.count() > 6
+        assert protocol.exam.held_on == protocol.college.today() and not protocol.is_closed
+    url = f"/colleges/almaty-mtc/attestation/sessions/{protocol.exam_id}/protocol/"
+    assert url in out.getvalue()  # the printed secretary login leads there
+    from attestation.models import User
+
+    html = page(User.objects.get(username="secretary")).get(url).content.decode()
+    assert html.count('<tr id="row-') == rows.count() and "Сейітов Бақыт Ерланұлы" in html
