@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
@@ -113,12 +113,11 @@ class ResultRow:
     entry: TranscriptEntry
     window: services.Window
     monitoring: bool
-    open_appeal: Appeal | None
-    appeals: list[Appeal]
+    open_appeal_id: int | None  # the appeal against this result still open, if any (one at a time)
 
     @property
     def can_file(self) -> bool:
-        return self.window.is_open and not self.monitoring and self.open_appeal is None
+        return self.window.is_open and not self.monitoring and self.open_appeal_id is None
 
 
 RECENT_DAYS = 60  # results older than this (without appeals) are not listed on the appeals page
@@ -151,21 +150,21 @@ def student_results(*, access: CollegeAccess) -> list[ResultRow]:
                 continue
             closed_shown += 1
         rows.append(ResultRow(entry, window, services.is_monitoring_result(entry),
-                              next((a for a in appeals if a.is_open), None), appeals))
+                              next((a.pk for a in appeals if a.is_open), None)))
     return rows
 
 
 def student_result(*, access: CollegeAccess, pk: int) -> ResultRow:
     if not access.is_student:
         raise Http404
-    # The student's own result, found through the account in the same query as the result itself.
+    # The student's own result, found through the account, with its open appeal, in one query (the filing page).
+    open_appeal = Appeal.objects.filter(transcript_entry=OuterRef("pk"), status__in=OPEN_STATUSES).values("pk")[:1]
     entry = (TranscriptEntry.objects.filter(college=access.college, student__user=access.user, pk=pk)
-             .select_related("discipline", "student").first())
+             .select_related("discipline").annotate(open_appeal_id=Subquery(open_appeal)).first())
     if entry is None:
         raise Http404
-    appeals = list(Appeal.objects.filter(college=access.college, transcript_entry=entry).order_by("received_at"))
     return ResultRow(entry, services.appeal_window(college=access.college, entry=entry),
-                     services.is_monitoring_result(entry), next((a for a in appeals if a.is_open), None), appeals)
+                     services.is_monitoring_result(entry), entry.open_appeal_id)
 
 
 def appeal_history(*, college: College, appeal: Appeal) -> QuerySet[AuditEntry]:
