@@ -10,6 +10,8 @@ from django.utils.translation import gettext as _
 from attestation.calendar import WorkingCalendar
 from attestation.rules import RuleViolation
 
+from .models import OPEN_STATUSES
+
 MAX_ATTACHMENTS = 5
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 DECISION_WORKING_DAYS = 3  # APP-04
@@ -77,9 +79,17 @@ def examiner_on_commission_warning(*, examiners: set[str], members: set[str]) ->
 
 
 def appeal_open_check(*, status: str) -> RuleViolation | None:
-    """APP-04: a decision is taken once; a decided appeal is not decided again."""
-    if status in ("decided", "communicated"):
+    """APP-04: a decision is taken once; a decided appeal is not decided (or assigned) again."""
+    if status not in OPEN_STATUSES:
         return RuleViolation("APP-04", _("The appeal is already decided."), "status")
+    return None
+
+
+def appeal_decidable_check(*, has_commission: bool) -> RuleViolation | None:
+    """APP-02: the appeal is decided by the appeal commission formed by the head's order, so one must be assigned
+    first."""
+    if not has_commission:
+        return RuleViolation("APP-02", _("No appeal commission is assigned to the appeal yet."), "commission")
     return None
 
 

@@ -48,7 +48,7 @@ class QueueRow:
     status: str
     outcome: str
     commission: str
-    due: Clock
+    due: rules.DueState
 
 
 def appeals_queue(*, access: CollegeAccess, status: str = "", today: date, limit: int = 500) -> list[QueueRow]:
@@ -65,10 +65,10 @@ def appeals_queue(*, access: CollegeAccess, status: str = "", today: date, limit
         if commission_id and commission_id not in commissions:  # labelled by the model's own __str__
             commissions[commission_id] = str(Commission(name=name, kind=kind, order_number=order_number))
         decided_on = timezone.localtime(decided_at, zone).date() if decided_at else None
-        clock_state = rules.appeal_due_state(decision_due=due, today=today, decided_on=decided_on)
         rows.append(QueueRow(pk, student, group, code, (previous or {}).get("percent", percent),
                              timezone.localtime(received_at, zone), due, state, outcome,
-                             commissions.get(commission_id, ""), Clock(clock_state.due_today, clock_state.overdue)))
+                             commissions.get(commission_id, ""),
+                             rules.appeal_due_state(decision_due=due, today=today, decided_on=decided_on)))
     return rows
 
 
@@ -94,18 +94,11 @@ def approved_appeal_commissions(*, college: College):
                                      status=Commission.Status.APPROVED).order_by("-created_at", "-id")
 
 
-@dataclass(frozen=True)
-class Clock:
-    due_today: bool
-    overdue: bool
-
-
-def clock(appeal: Appeal, today: date, tz: str = "Asia/Almaty") -> Clock:
+def clock(appeal: Appeal, today: date, tz: str) -> rules.DueState:
     """APP-04: where the appeal stands against its due date (for the queue's highlighting); ``tz`` is the
     college's time zone."""
     decided_on = timezone.localtime(appeal.decided_at, ZoneInfo(tz)).date() if appeal.decided_at else None
-    state = rules.appeal_due_state(decision_due=appeal.decision_due, today=today, decided_on=decided_on)
-    return Clock(state.due_today, state.overdue)
+    return rules.appeal_due_state(decision_due=appeal.decision_due, today=today, decided_on=decided_on)
 
 
 @dataclass(frozen=True)
@@ -158,7 +151,8 @@ def student_result(*, access: CollegeAccess, pk: int) -> ResultRow:
     if not access.is_student:
         raise Http404
     # The student's own result, found through the account, with its open appeal, in one query (the filing page).
-    open_appeal = Appeal.objects.filter(transcript_entry=OuterRef("pk"), status__in=OPEN_STATUSES).values("pk")[:1]
+    open_appeal = (Appeal.objects.filter(college=access.college, transcript_entry=OuterRef("pk"),
+                                         status__in=OPEN_STATUSES).values("pk")[:1])
     entry = (TranscriptEntry.objects.filter(college=access.college, student__user=access.user, pk=pk)
              .select_related("discipline").annotate(open_appeal_id=Subquery(open_appeal)).first())
     if entry is None:

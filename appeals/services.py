@@ -25,6 +25,7 @@ from attestation.models import College, GradeOrigin, Membership, Role, Student, 
 from attestation.rules import RulesBroken, RuleViolation
 from attestation.services import notify, transcript_grade
 from attestation.uploads import JPEG, PDF, PNG, CheckedUpload, UploadRefused, upload_check
+from commissions.selectors import member_of
 from grading.services import decision_revise
 
 from . import rules
@@ -221,8 +222,9 @@ def appeal_assign(*, college: College, by: User, appeal: Appeal, commission) -> 
     """The administrator gives the appeal to an approved appeal commission of the college (APP-02; its APP-03
     composition was validated on approval). A warning when an examiner of the contested grade sits on it."""
     appeal = Appeal.objects.select_for_update().get(pk=appeal.pk, college=college)
-    if not appeal.is_open:
-        raise AppealConflict(_("The appeal is already decided."), "APP-04", "status")
+    closed = rules.appeal_open_check(status=appeal.status)
+    if closed:
+        raise AppealConflict(closed.message, closed.rule, closed.field)
     if commission is None or commission.college_id != college.pk:
         raise RulesBroken([RuleViolation(None, _("Not found in this college."), "commission")],
                           _("The appeal cannot be assigned."))
@@ -264,9 +266,10 @@ def appeal_assign(*, college: College, by: User, appeal: Appeal, commission) -> 
 
 def deciding_member(*, appeal: Appeal, user: User):
     """The voting member of the assigned appeal commission linked to the user, or None."""
-    if appeal.commission_id is None or not user.is_authenticated:
+    if appeal.commission_id is None:
         return None
-    return (appeal.commission.members.filter(user=user).exclude(role="secretary").first())
+    member = member_of(commission=appeal.commission, user=user)
+    return member if member is not None and member.votes else None
 
 
 def can_decide(*, appeal: Appeal, user: User) -> bool:
@@ -292,9 +295,9 @@ def appeal_decide(*, college: College, by: User, appeal: Appeal, outcome: str, n
     closed = rules.appeal_open_check(status=appeal.status)
     if closed:
         raise AppealConflict(closed.message, closed.rule, closed.field)
-    if appeal.commission_id is None:
-        raise RulesBroken([RuleViolation("APP-02", _("No appeal commission is assigned to the appeal yet."),
-                                         "commission")], _("The appeal cannot be decided."))
+    unassigned = rules.appeal_decidable_check(has_commission=appeal.commission_id is not None)
+    if unassigned:
+        raise RulesBroken([unassigned], _("The appeal cannot be decided."))
     member = deciding_member(appeal=appeal, user=by)
     if member is None:
         raise NotOnCommission(_("Only a voting member of the assigned appeal commission decides the appeal."))
@@ -396,7 +399,8 @@ def appeals_remind_due(*, college: College, now: datetime | None = None,
         if calendar.subtract_working_days(appeal.decision_due, 1) > today:
             continue
         with transaction.atomic():
-            locked = Appeal.objects.select_for_update().filter(pk=appeal.pk, reminded_on__isnull=True).first()
+            locked = Appeal.objects.select_for_update().filter(college=college, pk=appeal.pk,
+                                                               reminded_on__isnull=True).first()
             if locked is None:
                 continue
             users = [m.user for m in appeal.commission.members.select_related("user") if m.user_id]

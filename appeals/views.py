@@ -62,6 +62,11 @@ class DecideForm(forms.Form):
         self.fields["present"].choices = [(str(m.pk), f"{m.full_name} ({m.get_role_display()})") for m in members]
 
 
+def _conflict_text(exc: services.AppealConflict) -> str:
+    """A conflict (409) as the pages show it: with its rule, as every refusal."""
+    return f"[{exc.rule}] {exc.message}" if exc.rule else exc.message
+
+
 # --- The student: results and filing -------------------------------------------------------------------------
 
 
@@ -128,7 +133,7 @@ def appeal_file(request: HttpRequest, pk: int) -> HttpResponse:
                 refusal.append(exc.message)
                 status = exc.status
             except services.AppealConflict as exc:
-                refusal.append(f"[{exc.rule}] {exc.message}" if exc.rule else exc.message)
+                refusal.append(_conflict_text(exc))
                 status = 409
             else:
                 messages.success(request, _("Your appeal is received. The decision is due by %(due)s.")
@@ -168,7 +173,7 @@ def appeal_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 _apply_errors(assign_form, exc)
                 status = 422
             except services.AppealConflict as exc:
-                assign_form.add_error(None, exc.message)
+                assign_form.add_error(None, _conflict_text(exc))
                 status = 409
             else:
                 messages.success(request, _("The appeal is assigned to the appeal commission."))
@@ -195,7 +200,7 @@ def appeal_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 _apply_errors(decide_form, exc)
                 status = 422
             except services.AppealConflict as exc:
-                decide_form.add_error(None, exc.message)
+                decide_form.add_error(None, _conflict_text(exc))
                 status = 409
             else:
                 messages.success(request, _("The decision is recorded; the student is notified."))

@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django_scopes import scopes_disabled
 
+from .cache import cache_is_shared
 from .models import Membership, Role
 
 MFA_SESSION_FLAG = "attestation.mfa_checked"
@@ -32,7 +33,7 @@ class CachedUserMixin:
     holds the password hash, as the sessions beside it in the same Redis hold the user's id."""
 
     def get_user(self, user_id):
-        if not settings.REDIS_URL:
+        if not cache_is_shared():
             # A per-process cache could keep a deactivated user or an old password hash alive in the other
             # processes: without a shared cache, read the database as Django does.
             return super().get_user(user_id)

@@ -8,6 +8,7 @@ over a connection pool is safe to share, so it is built once per pool.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient
 from django.utils.functional import cached_property
@@ -30,3 +31,9 @@ class RedisCache(DjangoRedisCache):
     @cached_property
     def _cache(self):
         return ReusedClientRedisCacheClient(self._servers, **self._options)
+
+
+def cache_is_shared() -> bool:
+    """True when every process reads the same cache (Redis). Facts that another process may change (a user, the
+    calendar's overrides) are cached only then: a per-process cache would not hear of the change."""
+    return bool(settings.REDIS_URL)

@@ -14,7 +14,6 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
-from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import get_language, gettext, gettext_noop
 from holidays.countries import Kazakhstan
@@ -141,12 +140,12 @@ OVERRIDES_CACHE_KEY = "calendar:overrides:v1"
 
 
 def calendar_overrides() -> tuple[tuple[date, bool, str], ...]:
-    """The operator's overrides (date, working day, note). Kept in the shared cache (Redis) until one changes
-    (attestation.signals): every page with a deadline read them. Without a shared cache they are read each time:
-    a cache of one process would not hear of a change made in another."""
+    """The operator's overrides (date, working day, note). Kept in the shared cache until one changes
+    (attestation.signals): every page with a deadline read them. Without one they are read each time."""
+    from .cache import cache_is_shared
     from .models import CalendarOverride
 
-    shared = bool(settings.REDIS_URL)
+    shared = cache_is_shared()
     overrides = cache.get(OVERRIDES_CACHE_KEY) if shared else None
     if overrides is None:
         overrides = tuple(CalendarOverride.objects.order_by("date").values_list("date", "is_working_day", "note"))

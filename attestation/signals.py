@@ -13,31 +13,32 @@ from .models import CalendarOverride, College, Membership, User
 from .tenancy import tenancy_forget
 
 
+def _forget_now_and_after_commit(forget) -> None:
+    # Now and after commit: a request between the two must not cache the old row again for long.
+    forget()
+    transaction.on_commit(forget)
+
+
 @receiver([post_save, post_delete], sender=Membership)
 def forget_membership(sender, instance, **kwargs) -> None:
     college, user = instance.college, instance.user
-    tenancy_forget(college=college, user=user)
-    transaction.on_commit(lambda: tenancy_forget(college=college, user=user))
+    _forget_now_and_after_commit(lambda: tenancy_forget(college=college, user=user))
 
 
 @receiver([post_save, post_delete], sender=College)
 def forget_college(sender, instance, **kwargs) -> None:
-    tenancy_forget(college=instance)
-    transaction.on_commit(lambda: tenancy_forget(college=instance))
+    _forget_now_and_after_commit(lambda: tenancy_forget(college=instance))
 
 
 @receiver([post_save, post_delete], sender=User)
 def forget_user(sender, instance, **kwargs) -> None:
-    # Now and after commit: a request between the two must not cache the old row again for long.
     user_id = instance.pk
-    user_forget(user_id)
-    transaction.on_commit(lambda: user_forget(user_id))
+    _forget_now_and_after_commit(lambda: user_forget(user_id))
 
 
 @receiver([post_save, post_delete], sender=CalendarOverride)
 def forget_calendar_overrides(sender, instance, **kwargs) -> None:
-    calendar_overrides_forget()
-    transaction.on_commit(calendar_overrides_forget)
+    _forget_now_and_after_commit(calendar_overrides_forget)
 
 
 @receiver(user_logged_in)

@@ -236,10 +236,6 @@ def evaluate(*, college: College, students: QuerySet[Student], as_of: date | Non
 
 def _evaluate(*, college: College, students: QuerySet[Student], as_of: date | None,
               published_on: date | None) -> list[StudentEvaluation]:
-    """Admission eligibility with open components (ADM-01, as of ``as_of``: the order date), admission, published
-    final attestation results (announced by ``published_on``), GPA and honours under the program's system and the
-    other one (OQ-18 e), the commission's confirmation (HON-03) and the decision, for every student of the queryset
-    — in seven queries whatever their number."""
     today = college.today()
     as_of = as_of or today
     published_on = published_on or today

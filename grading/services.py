@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from attestation.audit import audit_entry, audit_log
 from attestation.documents.kinds import get_kind
-from attestation.documents.pipeline import document_request, documents_enqueue, payload_hash
+from attestation.documents.pipeline import BatchDocument, document_request, documents_request_many
 from attestation.models import (
     AuditEntry,
     Campaign,
@@ -421,9 +421,9 @@ def _decision_create(*, college: College, by: User | None, evaluation: selectors
 def _decisions_create_many(*, college: College, by: User | None, evaluations: list[selectors.StudentEvaluation],
                            language: str, batch: DecisionBatch) -> None:
     """The batch's path for a chunk of students with an outcome and no decision yet: their decisions, documents
-    (the outbox rows, content from the one payload builder, grading.documents.decision_payloads) and audit entries
-    in a few bulk inserts instead of a dozen queries per student; each document sent to the broker after commit.
-    A conflict (a decision taken meanwhile for one of them, one by one) falls back to the per-student path."""
+    (the pipeline's outbox rows for a batch, content from the one payload builder, decision_payloads) and audit
+    entries in a few bulk inserts instead of a dozen queries per student. A conflict (a decision taken meanwhile
+    for one of them, one by one) falls back to the per-student path."""
     from .documents import decision_payloads
 
     if not evaluations:
@@ -438,31 +438,17 @@ def _decisions_create_many(*, college: College, by: User | None, evaluations: li
         for evaluation in evaluations:
             _decision_create(college=college, by=by, evaluation=evaluation, language=language, batch=batch)
         return
-    requested_by = by if by is not None and by.is_authenticated else None
-    documents = []
     with translation.override(language):
         payloads = decision_payloads(college=college, subject_ids=[d.pk for d in decisions], language=language)
-        for decision in decisions:
-            kind = get_kind(DOCUMENT_KIND[decision.kind])
-            payload = payloads[decision.pk]
-            documents.append(Document(
-                college=college, kind=kind.code, subject_id=decision.pk, title=kind.title(payload, language)[:500],
-                language=language, payload=payload, input_hash=payload_hash(kind.code, payload),
-                requested_by=requested_by, student_id=decision.student_id, batch_key=batch.batch_key))
-    Document.objects.bulk_create(documents)
+    documents = documents_request_many(college=college, language=language, by=by, batch_key=batch.batch_key,
+                                       documents=[BatchDocument(get_kind(DOCUMENT_KIND[d.kind]), d.pk, payloads[d.pk],
+                                                                d.student_id) for d in decisions])
     for decision, document in zip(decisions, documents, strict=True):
         decision.document = document
     DiplomaDecision.objects.bulk_update(decisions, ["document"])
-    entries = []
-    for decision, document in zip(decisions, documents, strict=True):
-        entries.append(audit_entry(action=f"decision.{decision.kind}", college=college, actor=by, obj=decision,
-                                    data=_decision_audit_data(decision, batch)))
-        entries.append(audit_entry(action="document.requested", college=college, actor=by, obj=document,
-                                    data={"kind": document.kind, "subject": decision.pk, "language": language}))
-    AuditEntry.objects.bulk_create(entries)
-    college_id, document_ids = college.pk, [d.pk for d in documents]
-
-    transaction.on_commit(lambda: documents_enqueue(college_id=college_id, document_ids=document_ids))
+    AuditEntry.objects.bulk_create([
+        audit_entry(action=f"decision.{decision.kind}", college=college, actor=by, obj=decision,
+                    data=_decision_audit_data(decision, batch)) for decision in decisions])
 
 
 @transaction.atomic

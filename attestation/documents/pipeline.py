@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import socket
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.core.files.base import ContentFile
@@ -73,6 +74,39 @@ def document_request(
     college_id, document_id = college.pk, document.pk
     transaction.on_commit(lambda: document_enqueue(college_id=college_id, document_id=document_id))
     return document, True
+
+
+@dataclass(frozen=True)
+class BatchDocument:
+    """One document of a batch request: its kind, subject, content (built by the caller for the whole batch at
+    once, with the kind's own payload builder) and student."""
+
+    kind: DocumentKind
+    subject_id: int
+    payload: dict
+    student_id: int | None
+
+
+def documents_request_many(*, college: College, documents: list[BatchDocument], language: str, by: User | None,
+                           batch_key: str = "") -> list[Document]:
+    """``document_request`` for the new subjects of a batch (none has a document yet): the outbox rows and their
+    audit entries in two inserts, all sent to the broker after commit, a few per task (``documents_enqueue``)."""
+    requested_by = by if by is not None and by.is_authenticated else None
+    rows = []
+    with translation.override(language):
+        for item in documents:
+            rows.append(Document(
+                college=college, kind=item.kind.code, subject_id=item.subject_id, language=language,
+                title=item.kind.title(item.payload, language)[:500], payload=item.payload,
+                input_hash=payload_hash(item.kind.code, item.payload), requested_by=requested_by,
+                student_id=item.student_id, batch_key=batch_key))
+    Document.objects.bulk_create(rows)
+    AuditEntry.objects.bulk_create([
+        audit_entry(action="document.requested", college=college, actor=by, obj=row,
+                    data={"kind": row.kind, "subject": row.subject_id, "language": language}) for row in rows])
+    college_id, document_ids = college.pk, [row.pk for row in rows]
+    transaction.on_commit(lambda: documents_enqueue(college_id=college_id, document_ids=document_ids))
+    return rows
 
 
 def document_enqueue(*, college_id: int, document_id: int) -> bool:

@@ -85,6 +85,12 @@ def test_app04_an_appeal_is_decided_once(status, refused):
     assert (rules.appeal_open_check(status=status) is not None) is refused
 
 
+@pytest.mark.parametrize(("has_commission", "rule"), [(False, "APP-02"), (True, None)])
+def test_app02_an_appeal_is_decided_by_its_assigned_commission(has_commission, rule):
+    violation = rules.appeal_decidable_check(has_commission=has_commission)
+    assert (violation.rule if violation else None) == rule
+
+
 @pytest.mark.parametrize(
     ("decision_due", "today", "decided_on", "due_today", "overdue"),
     [(date(2026, 6, 19), date(2026, 6, 18), None, False, False),
