@@ -24,6 +24,7 @@ def prepare(*, exams: int = 1, students: int = 30, small: int = 10) -> dict:
     from attestation.demo import DEMO_SLUG
     from attestation.models import Campaign, CampaignGroup, College, Discipline, Student, User
     from commissions import services
+    from commissions.demo import MEMBERS
     from commissions.models import Commission, CommissionMember, Exam, ExamSlot, ProtocolResult, Schedule
 
     with scopes_disabled():
@@ -45,14 +46,9 @@ def prepare(*, exams: int = 1, students: int = 30, small: int = 10) -> dict:
             defaults={"campaign": campaign, "order_date": campaign.starts_on - timedelta(days=40),
                       "status": "approved", "approved_at": timezone.now()})
         if created:
-            for name, role, affiliation, org in (
-                    ("Сейітов Бақыт Ерланұлы", "chair", "employer", "Қалалық клиникалық аурухана № 4"),
-                    ("Жұмабаева Сәуле Маратқызы", "member", "employer", "Орталық клиникалық аурухана"),
-                    ("Ким Алина Викторовна", "member", "medical_org", "Тәуелсіз сараптама орталығы"),
-                    ("Ахметов Нұрлан Серікұлы", "member", "employer", "Медицина орталығы"),
-                    ("Оспанова Гүлнар Әбдірахманқызы", "member", "college", "")):
+            for name, role, affiliation, org, position in MEMBERS:  # the demo commission's people
                 CommissionMember.objects.create(college=college, commission=commission, full_name=name, role=role,
-                                                affiliation=affiliation, organization=org)
+                                                affiliation=affiliation, organization=org, position=position)
             CommissionMember.objects.create(college=college, commission=commission, full_name=secretary.full_name,
                                             role="secretary", affiliation="college", user=secretary)
         schedule, _ = Schedule.objects.get_or_create(college=college, campaign=campaign,

@@ -16,6 +16,6 @@ class CommissionsConfig(AppConfig):
         register(MenuItem(_("Commissions"), "commissions:commissions", staff, 20))
         register(MenuItem(_("Schedule and protocols"), "commissions:schedules", staff, 21))
         register(MenuItem(_("Diploma works"), "commissions:diploma_works", staff, 22))
-        register(MenuItem(_("Re-admission"), "commissions:readmissions", frozenset({"admin"}), 24))
+        register(MenuItem(_("Re-admission"), "commissions:readmissions", staff, 24))  # chairs decide
         register(MenuItem(_("Force majeure decisions"), "commissions:decisions", frozenset({"admin"}), 25))
         register(MenuItem(_("My attestation"), "commissions:my_attestation", frozenset({"student"}), 20))

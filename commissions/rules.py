@@ -482,7 +482,7 @@ def tech_failure_mode_check(*, mode: str) -> RuleViolation | None:
     return RuleViolation("DIST-07", _("A technical failure act is drawn up for distance sessions."), "mode")
 
 
-def announce_by(*, held_on: date, form: str, calendar: WorkingDays | None) -> date:
+def announce_by(*, held_on: date, form: str, calendar: WorkingDays) -> date:
     """PRO-03 (003 §48): results are announced on the day of the exam or defence; for a demonstration exam within
     3 working days."""
     if form == DEMO:
@@ -491,7 +491,7 @@ def announce_by(*, held_on: date, form: str, calendar: WorkingDays | None) -> da
 
 
 def announcement_check(*, announced_on: date, held_on: date, form: str,
-                       calendar: WorkingDays | None) -> RuleViolation | None:
+                       calendar: WorkingDays) -> RuleViolation | None:
     """PRO-03 [WARN]: the results are announced later than the regulation says (they are still published)."""
     latest = announce_by(held_on=held_on, form=form, calendar=calendar)
     if announced_on <= latest:

@@ -138,15 +138,18 @@ def slots_of(*, college: College, exam: Exam) -> QuerySet[ExamSlot]:
             .order_by("starts_at", "id"))
 
 
+def member_commission_ids(*, access: CollegeAccess) -> QuerySet:
+    """The commissions the user sits on (secretary, chair, member), as a subquery."""
+    return CommissionMember.objects.filter(college=access.college, user=access.user).values("commission_id")
+
+
 def sessions_for(*, access: CollegeAccess) -> QuerySet[Exam]:
     """Sessions a user works on: every session for an administrator, else those of the commissions the user sits
     on (secretary, chair, member)."""
     exams = exams_list(college=access.college).prefetch_related("protocols")
     if access.is_admin:
         return exams
-    commission_ids = CommissionMember.objects.filter(college=access.college, user=access.user).values(
-        "commission_id")
-    return exams.filter(commission_id__in=commission_ids)
+    return exams.filter(commission_id__in=member_commission_ids(access=access))
 
 
 def student_slots(*, access: CollegeAccess) -> QuerySet[ExamSlot]:
@@ -292,10 +295,8 @@ def attendance_row_get(*, college: College, pk: int) -> ProtocolAttendance:
 
 
 def protocols_to_sign(*, access: CollegeAccess) -> QuerySet[Protocol]:
-    member_commissions = CommissionMember.objects.filter(college=access.college, user=access.user).values(
-        "commission_id")
     return (Protocol.objects.filter(college=access.college, status=Protocol.Status.OPEN,
-                                    exam__commission_id__in=member_commissions)
+                                    exam__commission_id__in=member_commission_ids(access=access))
             .select_related("exam__discipline", "exam__college").order_by("exam__starts_at"))
 
 
@@ -334,6 +335,9 @@ def readmissions_list(*, access: CollegeAccess, status: str = "") -> QuerySet[Re
         readmissions = readmissions.filter(student__user=access.user)
     elif not access.is_staff_or_admin:
         return readmissions.none()
+    elif not access.is_admin:  # staff: the applications of the commissions they sit on, on the pages and the API
+        readmissions = readmissions.filter(result__protocol__exam__commission_id__in=member_commission_ids(
+            access=access))
     if status:
         readmissions = readmissions.filter(status=status)
     return readmissions.order_by("-submitted_at", "-id")

@@ -361,10 +361,11 @@ def _store(instance, field_name: str, checked: CheckedUpload) -> None:
 @transaction.atomic
 def diploma_work_save(*, college: College, by: User, campaign: Campaign, student: Student, topic: str,
                       kind: str = DiplomaWork.Kind.PROJECT, supervisor: str = "", file=None, review=None,
-                      presentation=None, work: DiplomaWork | None = None, version: int | None = None
-                      ) -> tuple[DiplomaWork, list[RuleViolation]]:
+                      presentation=None, work: DiplomaWork | None = None, version: int | None = None,
+                      replace: bool = False) -> tuple[DiplomaWork, list[RuleViolation]]:
     """Register or update a diploma work with its files (sniffed, size-checked). DEF-06: the complete work is in
-    two weeks before the start (refused or warned, by the college's setting)."""
+    two weeks before the start (refused or warned, by the college's setting). A student's existing work is changed
+    only when asked: ``work``/``version`` (the API) or ``replace`` (the page's "submit or replace" form)."""
     _same_college(college, campaign=campaign, student=student)
     if not selectors.campaign_students(college=college, campaign=campaign).filter(pk=student.pk).exists():
         raise _field_error("student", _("The student's group does not take part in this campaign."))
@@ -379,8 +380,9 @@ def diploma_work_save(*, college: College, by: User, campaign: Campaign, student
         if upload is not None:
             checked[name] = upload_check(upload, allowed=allowed, max_bytes=limit, field=name)
     if work is None:
-        work = DiplomaWork.objects.filter(college=college, campaign=campaign, student=student).first()
-        if work is not None and version is None:
+        work = DiplomaWork.objects.select_for_update().filter(college=college, campaign=campaign,
+                                                              student=student).first()
+        if work is not None and version is None and not replace:
             raise _field_error("student", _("The student already has a diploma work in this campaign."))
     else:
         work = DiplomaWork.objects.select_for_update().get(pk=work.pk, college=college)
@@ -1296,8 +1298,7 @@ def protocol_state(*, college: College, protocol: Protocol, has_scan: bool | Non
     recording = rules.recording_warning(mode=exam.mode, recording_ref=protocol.recording_ref)
     if recording:
         warnings.append(recording)
-    # The working-day calendar matters only for a demonstration exam (PRO-03: 3 working days); others: same day.
-    calendar = working_calendar() if exam.form == Exam.Form.DEMO else None
+    calendar = working_calendar()  # reused while the overrides stay the same (attestation.calendar)
     announcement = rules.announcement_check(announced_on=college.today(), held_on=exam.held_on,
                                             form=exam.form, calendar=calendar)
     if announcement:

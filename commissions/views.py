@@ -527,19 +527,15 @@ def diploma_works(request: HttpRequest) -> HttpResponse:
             raise Http404
         if form.is_valid():
             data = form.cleaned_data
-            from .models import DiplomaWork
-
-            existing = DiplomaWork.objects.filter(college=request.college, campaign=campaign,
-                                                  student=data["student"]).first()
             try:
                 _work, warnings = services.diploma_work_save(
                     college=request.college, by=request.user, campaign=campaign, student=data["student"],
                     topic=data["topic"], kind=data["kind"], supervisor=data["supervisor"], file=data.get("file"),
-                    review=data.get("review"), presentation=data.get("presentation"), work=existing)
+                    review=data.get("review"), presentation=data.get("presentation"), replace=True)
             except UploadRefused as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
                 status = exc.status
-            except (VersionConflict, ProtocolLocked) as exc:
+            except ProtocolLocked as exc:
                 refusal, status = _refusal(exc), 409
             except RulesBroken as exc:
                 refusal, status = _refusal(exc), 422
@@ -562,23 +558,8 @@ def diploma_works(request: HttpRequest) -> HttpResponse:
 # --- Re-admission (RET-01, RET-02) ------------------------------------------------------------------------------------
 
 
-def _readmissions_of(request: HttpRequest):
-    """The applications the user may see: all for an administrator, those of their commissions for a member."""
-    readmissions = selectors.readmissions_list(access=request.access)
-    if not request.access.is_admin:
-        from .models import CommissionMember
-
-        commission_ids = CommissionMember.objects.filter(college=request.college, user=request.user).values(
-            "commission_id")
-        readmissions = readmissions.filter(result__protocol__exam__commission_id__in=commission_ids)
-    return readmissions
-
-
 def _readmission(request: HttpRequest, pk: int):
-    readmission = _readmissions_of(request).filter(pk=pk).first()
-    if readmission is None:
-        raise Http404
-    return readmission
+    return selectors.readmission_get(access=request.access, pk=pk)
 
 
 def _resit_exams(request: HttpRequest, exam):
@@ -590,7 +571,8 @@ def _resit_exams(request: HttpRequest, exam):
 
 @college_view("admin", "staff")
 def readmissions(request: HttpRequest) -> HttpResponse:
-    return render(request, "commissions/readmissions.html", {"readmissions": _readmissions_of(request)})
+    return render(request, "commissions/readmissions.html",
+                  {"readmissions": selectors.readmissions_list(access=request.access)})
 
 
 def _readmission_page(request: HttpRequest, readmission, *, decide_form=None, slot_form=None,
@@ -637,9 +619,7 @@ def readmission_decide(request: HttpRequest, pk: int) -> HttpResponse:
         services.readmission_decide(college=request.college, by=request.user, readmission=item,
                                     approve=data["approve"], note=data["note"], exam=data["exam"],
                                     starts_at=data["starts_at"], minutes=data["minutes"])
-    except RulesBroken as exc:
-        return _readmission_page(request, item, decide_form=form, refusal=_refusal(exc), status=422)
-    except ValidationError as exc:
+    except (RulesBroken, ValidationError) as exc:
         return _readmission_page(request, item, decide_form=form, refusal=_refusal(exc), status=422)
     messages.success(request, _("The decision is recorded."))
     return redirect(_url(request, "readmission", pk=item.pk))

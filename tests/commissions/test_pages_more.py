@@ -157,6 +157,27 @@ def test_administrator_decides_and_schedules_a_readmission(page, api, cast_a, dj
                                    {"approve": "no"}).status_code == 403
 
 
+def test_staff_outside_the_commission_see_no_readmission_on_the_pages_or_the_api(page, api, cast_a,
+                                                                                  django_capture_on_commit_callbacks):
+    from attestation.models import Membership, Role
+    from tests.factories import user_make
+
+    readmission = _absent_and_applied(api, cast_a, django_capture_on_commit_callbacks)
+    with scopes_disabled():
+        outsider = user_make("methodist", full_name="Әдіскер Айгүл")
+        Membership.objects.create(college=cast_a.college, user=outsider, role=Role.STAFF)
+    listing = page(outsider).get(url(cast_a, "readmissions/")).content.decode()
+    assert cast_a.student.full_name not in listing
+    assert page(outsider).get(url(cast_a, f"readmissions/{readmission.pk}/")).status_code == 404
+    listed = api(outsider).get(f"{base(cast_a)}/readmissions/").json()
+    rows = listed["results"] if isinstance(listed, dict) else listed
+    assert rows == []
+    assert api(outsider).get(f"{base(cast_a)}/readmissions/{readmission.pk}/").status_code == 404
+    # The commission's secretary (staff, a member) still sees it through both.
+    mine = api(cast_a.staff).get(f"{base(cast_a)}/readmissions/").json()
+    assert [r["id"] for r in (mine["results"] if isinstance(mine, dict) else mine)] == [readmission.pk]
+
+
 def test_a_new_slot_outside_the_academic_year_is_refused_with_its_rule(page, api, cast_a,
                                                                        django_capture_on_commit_callbacks):
     readmission = _absent_and_applied(api, cast_a, django_capture_on_commit_callbacks)
