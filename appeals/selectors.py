@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from attestation.calendar import working_calendar
 from attestation.models import AuditEntry, College, TranscriptEntry
+from attestation.queries import unique_or_none
 from attestation.tenancy import CollegeAccess
 from commissions.models import Commission
 
@@ -152,9 +153,9 @@ def student_result(*, access: CollegeAccess, pk: int) -> ResultRow:
         raise Http404
     # The student's own result, found through the account, with its open appeal, in one query (the filing page).
     open_appeal = (Appeal.objects.filter(college=access.college, transcript_entry=OuterRef("pk"),
-                                         status__in=OPEN_STATUSES).values("pk")[:1])
-    entry = (TranscriptEntry.objects.filter(college=access.college, student__user=access.user, pk=pk)
-             .select_related("discipline").annotate(open_appeal_id=Subquery(open_appeal)).first())
+                                         status__in=OPEN_STATUSES).order_by().values("pk")[:1])
+    entry = unique_or_none(TranscriptEntry.objects.filter(college=access.college, student__user=access.user, pk=pk)
+                           .select_related("discipline").annotate(open_appeal_id=Subquery(open_appeal)))
     if entry is None:
         raise Http404
     return ResultRow(entry, services.appeal_window(college=access.college, entry=entry),

@@ -25,6 +25,7 @@ from .models import (
     Student,
     TranscriptEntry,
 )
+from .queries import unique_or_none
 from .tenancy import CollegeAccess
 
 
@@ -71,7 +72,7 @@ def students_list(*, access: CollegeAccess, search: str = "", group_id: int | No
 
 def student_get(*, access: CollegeAccess, pk: int) -> Student:
     # Without the account's join, which only the edit form reads (PostgreSQL plans each extra join on every page).
-    student = _visible_students(access).select_related("group__program").filter(pk=pk).first()
+    student = unique_or_none(_visible_students(access).select_related("group__program").filter(pk=pk))
     if student is None:
         raise Http404
     return student

@@ -132,6 +132,10 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "attestation.cache.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Fragments that are a pure function of their key (the menus of base.html: college, role, language, user), kept in
+# each process: a shared cache would cost a round trip on every page for nothing (bench/pages.py).
+CACHES["fragments"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "fragments",
+                       "OPTIONS": {"MAX_ENTRIES": 5000}}
 
 # Sessions are read on every page: from the cache first, the database behind it.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"

@@ -29,6 +29,7 @@ from .documents.kinds import get_kind
 from .documents.pipeline import document_request, document_retry
 from .imports import COLUMNS, IMPORTERS, ImportFileError, import_template
 from .models import AttemptReason, College, Discipline, Document, Group, Program, Student
+from .queries import counted_page
 from .rules import RulesBroken
 from .tenancy import user_memberships
 
@@ -269,10 +270,10 @@ def students(request: HttpRequest) -> HttpResponse:
     queryset = selectors.students_list(access=request.access, search=search,
                                        group_id=int(group) if group.isdigit() else None).values_list(
         "pk", "full_name", "iin", "group__name", "group__program__code", "user__username")
-    paginator = Paginator(queryset, STUDENTS_PER_PAGE)
-    page = paginator.get_page(request.GET.get("page"))
+    page = counted_page(queryset, request.GET.get("page"), STUDENTS_PER_PAGE)
     context = {"students": page, "q": search, "group": group,
-               "groups": Group.objects.filter(college=request.college).order_by("name")}
+               "groups": [(str(pk), name) for pk, name in  # str: compared with the ?group= of the URL
+                          Group.objects.filter(college=request.college).order_by("name").values_list("pk", "name")]}
     template = "attestation/students_table.html" if request.htmx else "attestation/students.html"
     return render(request, template, context)
 

@@ -10,6 +10,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from attestation.models import Campaign, CampaignGroup, College, Discipline, Program, Student
+from attestation.queries import unique_or_none
 from attestation.tenancy import CollegeAccess
 from grading.rules import TRADITIONAL_CHOICES
 
@@ -125,7 +126,7 @@ def exams_list(*, college: College, schedule_id: int | None = None, commission_i
 def exam_get(*, college: College, pk: int) -> Exam:
     # Few joins on purpose: PostgreSQL spent more time planning an eight-table join than running it (4.6 ms of
     # planning for a 0.4 ms query); the campaign and schedule load on the rare paths that need them.
-    exam = Exam.objects.filter(college=college, pk=pk).select_related("commission", "discipline").first()
+    exam = unique_or_none(Exam.objects.filter(college=college, pk=pk).select_related("commission", "discipline"))
     if exam is None:
         raise Http404
     exam.college = college
@@ -192,7 +193,7 @@ def diploma_work_get(*, college: College, pk: int) -> DiplomaWork:
 
 
 def protocol_of(*, college: College, exam: Exam) -> Protocol | None:
-    return Protocol.objects.filter(college=college, exam=exam).select_related("document").first()
+    return unique_or_none(Protocol.objects.filter(college=college, exam=exam).select_related("document"))
 
 
 def protocol_full(*, college: College, exam: Exam, for_page: bool = False) -> Protocol | None:
@@ -210,7 +211,7 @@ def protocol_full(*, college: College, exam: Exam, for_page: bool = False) -> Pr
     protocol = Protocol.objects.filter(college=college, exam=exam).prefetch_related(*prefetches)
     if not for_page:  # the page shows only whether the PDF exists (document_id)
         protocol = protocol.select_related("document")
-    protocol = protocol.first()
+    protocol = unique_or_none(protocol)
     if protocol is not None:
         protocol.exam = exam  # already read by the caller: no second join through it
     return protocol
@@ -261,8 +262,8 @@ def protocol_page_rows(*, college: College, protocol: Protocol) -> list[Protocol
 
 
 def result_get(*, college: College, protocol: Protocol, pk: int) -> ProtocolResult:
-    result = (ProtocolResult.objects.filter(college=college, protocol=protocol, pk=pk)
-              .select_related("student", "slot").first())
+    result = unique_or_none(ProtocolResult.objects.filter(college=college, protocol=protocol, pk=pk)
+                            .select_related("student", "slot"))
     if result is None:
         raise Http404
     return result
@@ -278,8 +279,8 @@ def attendance_get(*, college: College, protocol: Protocol, pk: int) -> Protocol
 def result_row_get(*, college: College, pk: int) -> ProtocolResult:
     """One row of a protocol with its protocol and session (the row saved as it is typed); 404 if not the
     college's."""
-    row = (ProtocolResult.objects.filter(college=college, pk=pk)
-           .select_related("protocol__exam__commission", "student", "slot").first())
+    row = unique_or_none(ProtocolResult.objects.filter(college=college, pk=pk)
+                         .select_related("protocol__exam__commission", "student", "slot"))
     if row is None:
         raise Http404
     row.protocol.exam.college = college

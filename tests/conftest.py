@@ -12,7 +12,7 @@ import shutil
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.files.storage import storages
 from django_scopes import scopes_disabled
 from rest_framework.test import APIClient
@@ -58,7 +58,8 @@ def _fail_missing_service(request):
 
 @pytest.fixture(autouse=True)
 def _isolated_state(settings, tmp_path):
-    cache.clear()
+    for alias in caches:
+        caches[alias].clear()
     settings.STORAGES = {**settings.STORAGES, "documents": {
         "BACKEND": "attestation.storage.AtomicFileSystemStorage", "OPTIONS": {"location": str(tmp_path / "documents")}}}
     # The model field resolved its storage when the model loaded: point it at this test's folder.
