@@ -78,6 +78,20 @@ def student_get(*, access: CollegeAccess, pk: int) -> Student:
     return student
 
 
+# What the transcript page's heading shows of a student: fewer columns to compile and read on a busy page.
+_TRANSCRIPT_HEADING_FIELDS = ("full_name", "iin", "group__name", "group__program__code", "group__program__name",
+                              "group__program__name_kk", "group__program__name_ru")
+
+
+def student_for_transcript(*, access: CollegeAccess, pk: int) -> Student:
+    """``student_get`` for the transcript page (bench/pages.py): only the fields its heading shows."""
+    student = unique_or_none(_visible_students(access).select_related("group__program")
+                             .only(*_TRANSCRIPT_HEADING_FIELDS).filter(pk=pk))
+    if student is None:
+        raise Http404
+    return student
+
+
 def transcript_list(*, access: CollegeAccess, student_id: int | None = None) -> QuerySet[TranscriptEntry]:
     entries = TranscriptEntry.objects.filter(college=access.college).select_related("discipline", "student")
     if access.is_student:
@@ -100,6 +114,16 @@ def documents_list(*, access: CollegeAccess, kind: str = "", subject_id: int | N
     if subject_id:
         documents = documents.filter(subject_id=subject_id)
     return documents.order_by("-created_at", "-id")
+
+
+# What a row of a document list shows (templates/attestation/_document_row.html); nothing else is read.
+DOCUMENT_ROW_FIELDS = ("id", "title", "language", "status", "verification_token", "created_at")
+
+
+def transcript_documents(*, access: CollegeAccess, student_id: int, limit: int = 5) -> list[Document]:
+    """The student's latest transcript PDFs, as the transcript page lists them."""
+    return list(documents_list(access=access, kind="transcript", subject_id=student_id)
+                .only(*DOCUMENT_ROW_FIELDS)[:limit])
 
 
 def document_get(*, access: CollegeAccess, pk: int) -> Document:

@@ -348,14 +348,14 @@ def _transcript_context(request: HttpRequest, student: Student) -> dict[str, Any
         f"discipline__name_{language}" if language in ("kk", "ru") else "discipline__name", "discipline__credits",
         "attempt", "attempt_reason", "percent", "letter", "points", "traditional", "held_on", "is_final_attestation")
     rows_html, count, counted = _transcript_rows_html(entries)
-    documents = selectors.documents_list(access=request.access, kind="transcript", subject_id=student.pk)[:5]
+    documents = selectors.transcript_documents(access=request.access, student_id=student.pk)
     return {"student": student, "rows_html": rows_html, "row_count": count, "gpa": gpa(counted),
             "documents": documents}
 
 
 @college_view("admin", "staff", "student")
 def student_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    student = selectors.student_get(access=request.access, pk=pk)
+    student = selectors.student_for_transcript(access=request.access, pk=pk)
     return render(request, "attestation/student_detail.html", _transcript_context(request, student))
 
 

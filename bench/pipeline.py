@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import ctypes.util
 import functools
+import gc
 import multiprocessing
 import os
 import signal
@@ -36,6 +37,7 @@ def _warm(html: str, stylesheet: str = "print.css") -> None:
     os.nice(10)  # the same priority as the worker (started with `nice -n 10`): a like-for-like baseline
     django.setup()
     _render(html, stylesheet)
+    gc.freeze()  # as a worker's render process does once warm (attestation.celery.settle_render_process)
 
 
 def direct_time(htmls: list[str], processes: int, stylesheet: str = "print.css") -> float:

@@ -34,6 +34,16 @@ def _print_stylesheet(name: str = "print.css"):
     return CSS(filename=str(DOCUMENT_TEMPLATES / name), font_config=_font_config())
 
 
+def renderer_warm() -> None:
+    """Load in this process what every render reuses: the fonts and each document kind's parsed stylesheet, and
+    WeasyPrint's own lazy imports, by rendering one tiny page (a worker process does this once as it starts)."""
+    from .kinds import registered_kinds
+
+    for stylesheet in {kind.stylesheet for kind in registered_kinds()}:
+        _print_stylesheet(stylesheet)
+    pdf_from_html("<p>Әә Өө Ұұ</p>")
+
+
 @cache
 def _qr_version(length: int) -> int:
     """The smallest QR version for a text of this length (the search is half the cost of a code)."""

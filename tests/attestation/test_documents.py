@@ -7,6 +7,8 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 from pypdf import PdfReader
@@ -230,3 +232,42 @@ def test_transcript_page_requests_and_downloads_the_pdf(page, cast_a, django_cap
     assert f"/documents/{document.pk}/file/" in html
     download = client.get(f"/colleges/{cast_a.college.slug}/documents/{document.pk}/file/")
     assert download.status_code == 200 and b"".join(download.streaming_content)[:5] == b"%PDF-"
+
+
+@pytest.mark.django_db
+def test_transcript_page_lists_its_pdfs_without_a_query_per_document(page, cast_a,
+                                                                      django_capture_on_commit_callbacks):
+    client = page(cast_a.admin)
+    for language in ("kk", "ru", "en"):
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(f"/colleges/{cast_a.college.slug}/students/{cast_a.student.pk}/transcript.pdf",
+                        {"language": language})
+    client.get(f"/colleges/{cast_a.college.slug}/students/{cast_a.other_student.pk}/")
+    with CaptureQueriesContext(connection) as without:
+        client.get(f"/colleges/{cast_a.college.slug}/students/{cast_a.other_student.pk}/")
+    with CaptureQueriesContext(connection) as listed:
+        html = client.get(f"/colleges/{cast_a.college.slug}/students/{cast_a.student.pk}/").content.decode()
+    with scopes_disabled():
+        documents = list(Document.objects.filter(student=cast_a.student, kind="transcript", status="ready"))
+    assert len(documents) >= 3 and all(f"/documents/{d.pk}/file/" in html for d in documents)
+    assert cast_a.student.full_name in html and cast_a.student.iin in html and cast_a.group.name in html
+    assert len(listed) == len(without)
+
+
+def test_a_render_process_loads_fonts_and_stylesheets_then_freezes_what_it_holds():
+    import gc
+
+    from attestation.celery import settle_render_process
+    from attestation.documents import render
+    from attestation.documents.kinds import registered_kinds
+
+    render._print_stylesheet.cache_clear()
+    assert gc.get_freeze_count() == 0
+    try:
+        settle_render_process()
+        stylesheets = {kind.stylesheet for kind in registered_kinds()}
+        assert len(stylesheets) >= 2 and render._print_stylesheet.cache_info().currsize == len(stylesheets)
+        assert render._font_config.cache_info().currsize == 1
+        assert gc.get_freeze_count() > 10_000  # Django, the templates and the fonts: out of the collector's walks
+    finally:
+        gc.unfreeze()

@@ -65,6 +65,32 @@ def test_student_list_searches_and_paginates(page, cast_a):
 
 
 @pytest.mark.django_db
+def test_student_list_pages_past_the_end_empty_and_not_numbers(page, cast_a):
+    with scopes_disabled():
+        Student.objects.bulk_create([Student(college=cast_a.college, group=cast_a.group, iin=valid_iin(),
+                                             full_name=f"Яхин Студент {n:02d}") for n in range(40)])
+        last_name = Student.objects.filter(college=cast_a.college).order_by("full_name", "id").last().full_name
+    client = page(cast_a.admin)
+    last = client.get(college_url(cast_a, "students/?page=99")).content.decode()
+    assert "42 students" in last and "2 / 2" in last and last_name in last  # the last page, as get_page does
+    for odd in ("abc", "0", "-3"):
+        first = client.get(college_url(cast_a, f"students/?page={odd}")).content.decode()
+        assert "42 students" in first and "1 / 2" in first, odd
+    none = client.get(college_url(cast_a, "students/"), {"q": "Ешкім жоқ", "page": "3"}).content.decode()
+    assert "0 students" in none and "No students found." in none
+
+
+@pytest.mark.django_db
+def test_student_list_counts_its_rows_in_the_same_query(page, cast_a):
+    client = page(cast_a.admin)
+    client.get(college_url(cast_a, "students/"))
+    with CaptureQueriesContext(connection) as queries:
+        client.get(college_url(cast_a, "students/"))
+    assert not [q for q in queries.captured_queries if q["sql"].startswith("SELECT COUNT(*)")]
+    assert [q for q in queries.captured_queries if "COUNT(*) OVER ()" in q["sql"]]
+
+
+@pytest.mark.django_db
 def test_student_list_queries_do_not_grow_with_rows(page, cast_a):
     client = page(cast_a.admin)
     client.get(college_url(cast_a, "students/"))  # warm the session and caches
