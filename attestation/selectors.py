@@ -6,6 +6,7 @@ for them (404), exactly like another college's objects.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -78,18 +79,47 @@ def student_get(*, access: CollegeAccess, pk: int) -> Student:
     return student
 
 
-# What the transcript page's heading shows of a student: fewer columns to compile and read on a busy page.
-_TRANSCRIPT_HEADING_FIELDS = ("full_name", "iin", "group__name", "group__program__code", "group__program__name",
-                              "group__program__name_kk", "group__program__name_ru")
+@dataclass(frozen=True, slots=True)
+class TranscriptHeading:
+    """What the transcript page's heading shows of a student."""
+
+    pk: int
+    full_name: str
+    iin: str
+    group_name: str
+    program_code: str
+    program_name: str  # in the page's language
 
 
-def student_for_transcript(*, access: CollegeAccess, pk: int) -> Student:
-    """``student_get`` for the transcript page (bench/pages.py): only the fields its heading shows."""
-    student = unique_or_none(_visible_students(access).select_related("group__program")
-                             .only(*_TRANSCRIPT_HEADING_FIELDS).filter(pk=pk))
+# A transcript row as the page shows it (attestation.views._transcript_rows_html unpacks it in this order).
+_TRANSCRIPT_ROW = ("discipline_id", "discipline__semester", "discipline__code", "discipline__name", "{local_name}",
+                   "discipline__credits", "attempt", "attempt_reason", "percent", "letter", "points", "traditional",
+                   "held_on", "is_final_attestation")
+_HEADING = ("student_id", "student__full_name", "student__iin", "student__group__name",
+            "student__group__program__code", "student__group__program__name", "{local_program}")
+
+
+def transcript_page(*, access: CollegeAccess, student_id: int, language: str) -> tuple[TranscriptHeading, list]:
+    """The transcript page's heading and rows in one query: every row carries its student's heading (a student
+    without entries costs a second query, which also gives the 404 of a student the user may not see)."""
+    local = language in ("kk", "ru")
+    names = {"local_name": f"discipline__name_{language}" if local else "discipline__name",
+             "local_program": f"student__group__program__name_{language}" if local else "student__group__program__name"}
+    fields = [field.format(**names) for field in (*_HEADING, *_TRANSCRIPT_ROW)]
+    rows = list(transcript_list(access=access, student_id=student_id).values_list(*fields))
+    width = len(_HEADING)
+    if rows:
+        return _heading(rows[0][:width]), [row[width:] for row in rows]
+    student = unique_or_none(_visible_students(access).filter(pk=student_id).values_list(
+        *(field.removeprefix("student__") for field in ("pk", *fields[1:width]))))
     if student is None:
         raise Http404
-    return student
+    return _heading(student), []
+
+
+def _heading(values: tuple) -> TranscriptHeading:
+    pk, full_name, iin, group, code, name, local_program = values
+    return TranscriptHeading(pk, full_name, iin, group, code, local_program or name)
 
 
 def transcript_list(*, access: CollegeAccess, student_id: int | None = None) -> QuerySet[TranscriptEntry]:

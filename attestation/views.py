@@ -15,7 +15,6 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
@@ -27,6 +26,7 @@ from grading.rules import TRADITIONAL_CHOICES
 from . import forms, selectors, services
 from .documents.kinds import get_kind
 from .documents.pipeline import document_request, document_retry
+from .html import escape_text
 from .imports import COLUMNS, IMPORTERS, ImportFileError, import_template
 from .models import AttemptReason, College, Discipline, Document, Group, Program, Student
 from .queries import counted_page
@@ -321,42 +321,40 @@ def _transcript_rows_html(entries) -> tuple[str, int, list[tuple]]:
     """The transcript's table rows as HTML, the number of rows and the (points, credits) that count for the GPA.
     Built here rather than by the template: a transcript has 20–40 rows of ten cells, and the template's per-cell
     cost made it the slowest registry page (bench/pages.py). Every value is escaped."""
-    reasons, grades = dict(AttemptReason.choices), dict(TRADITIONAL_CHOICES)
-    fa_badge = f' <span class="badge text-bg-info">{escape(_("final attestation"))}</span>'
+    # The labels escaped (and translated) once per page, not once per row.
+    reasons = {code: escape_text(label) for code, label in AttemptReason.choices}
+    grades = {code: escape_text(label) for code, label in TRADITIONAL_CHOICES}
+    fa_badge = f' <span class="badge text-bg-info">{escape_text(_("final attestation"))}</span>'
     parts, latest, count = [], {}, 0
     for (discipline, semester, code, name, local_name, credits, attempt, reason, percent, letter, points, traditional,
          held_on, is_fa) in entries:
         latest[discipline] = (points, credits)  # ordered by attempt: the last one counts
         count += 1
-        reason_note = f' <small class="text-muted">({escape(reasons[reason])})</small>' if attempt > 1 else ""
+        reason_note = f' <small class="text-muted">({reasons[reason]})</small>' if attempt > 1 else ""
         parts.append(
             ('<tr class="fa-row">' if is_fa else "<tr>") + f'<td>{"" if semester is None else semester}</td>'
-            f'<td>{escape(code)}</td><td>{escape(local_name or name)}{fa_badge if is_fa else ""}</td>'
-            f'<td class="num">{"" if credits is None else escape(credits)}</td>'
-            f'<td class="num">{attempt}{reason_note}</td><td class="num">{percent}</td><td>{escape(letter)}</td>'
-            f'<td class="num">{points}</td><td>{escape(grades[traditional])}</td>'
+            f'<td>{escape_text(code)}</td><td>{escape_text(local_name or name)}{fa_badge if is_fa else ""}</td>'
+            f'<td class="num">{"" if credits is None else escape_text(credits)}</td>'
+            f'<td class="num">{attempt}{reason_note}</td><td class="num">{percent}</td><td>{escape_text(letter)}</td>'
+            f'<td class="num">{points}</td><td>{grades[traditional]}</td>'
             f'<td>{held_on.strftime("%d.%m.%Y")}</td></tr>')
     return mark_safe("".join(parts)), count, list(latest.values())  # noqa: S308 (every value above is escaped)
 
 
-def _transcript_context(request: HttpRequest, student: Student) -> dict[str, Any]:
+def _transcript_context(request: HttpRequest, student_id: int) -> dict[str, Any]:
     from grading.rules import gpa
 
-    language = (get_language() or "kk")[:2]
-    entries = selectors.transcript_list(access=request.access, student_id=student.pk).values_list(
-        "discipline_id", "discipline__semester", "discipline__code", "discipline__name",
-        f"discipline__name_{language}" if language in ("kk", "ru") else "discipline__name", "discipline__credits",
-        "attempt", "attempt_reason", "percent", "letter", "points", "traditional", "held_on", "is_final_attestation")
+    heading, entries = selectors.transcript_page(access=request.access, student_id=student_id,
+                                                 language=(get_language() or "kk")[:2])
     rows_html, count, counted = _transcript_rows_html(entries)
-    documents = selectors.transcript_documents(access=request.access, student_id=student.pk)
-    return {"student": student, "rows_html": rows_html, "row_count": count, "gpa": gpa(counted),
+    documents = selectors.transcript_documents(access=request.access, student_id=heading.pk)
+    return {"student": heading, "rows_html": rows_html, "row_count": count, "gpa": gpa(counted),
             "documents": documents}
 
 
 @college_view("admin", "staff", "student")
 def student_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    student = selectors.student_for_transcript(access=request.access, pk=pk)
-    return render(request, "attestation/student_detail.html", _transcript_context(request, student))
+    return render(request, "attestation/student_detail.html", _transcript_context(request, pk))
 
 
 @college_view("student")
@@ -364,7 +362,7 @@ def my_record(request: HttpRequest) -> HttpResponse:
     student = request.access.student
     if student is None:
         return render(request, "attestation/dashboard.html", {"student": None})
-    return render(request, "attestation/student_detail.html", _transcript_context(request, student))
+    return render(request, "attestation/student_detail.html", _transcript_context(request, student.pk))
 
 
 @college_view("admin", "staff", "student")

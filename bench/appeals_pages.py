@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import OUT, setup_django  # noqa: E402
+from bench.common import OUT, setup_django, vacuum_analyze  # noqa: E402
 from bench.load import Target, compare, gunicorn, signed_in  # noqa: E402
 
 
@@ -42,6 +42,7 @@ def main() -> None:
     from bench.appeals_data import prepare
 
     data = prepare(students=40, queue=30)
+    vacuum_analyze()
     student_cookie, _ = signed_in("student", DEMO_PASSWORD)
     admin_cookie, _ = signed_in("admin", DEMO_PASSWORD)
     with gunicorn(env, args.port, args.workers, args.threads) as base:

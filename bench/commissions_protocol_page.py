@@ -18,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import load  # noqa: E402
-from bench.common import OUT, setup_django  # noqa: E402
+from bench.common import OUT, setup_django, vacuum_analyze  # noqa: E402
 from bench.load import Target, compare, gunicorn, signed_in  # noqa: E402
 
 # Each save types a new percent (a random one of 50–100), so every request really writes the row.
@@ -96,6 +96,7 @@ def main() -> None:
     from bench.commissions_data import prepare
 
     data = prepare(exams=1, students=30, small=10)
+    vacuum_analyze()
     cookie, token = signed_in("secretary", DEMO_PASSWORD)
     with gunicorn(env, args.port, args.workers, args.threads) as base:
         print(f"gunicorn {args.workers} workers × {args.threads} threads, PostgreSQL, CONN_MAX_AGE="

@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import setup_django  # noqa: E402
+from bench.common import setup_django, vacuum_analyze  # noqa: E402
 from bench.load import Target, compare, gunicorn, signed_in  # noqa: E402
 
 
@@ -60,6 +60,7 @@ def main() -> None:
                        ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
                        REDIS_URL=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3"))
 
+    vacuum_analyze()
     from django.conf import settings
     from django.test import Client
     from django_scopes import scopes_disabled

@@ -11,12 +11,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from attestation.errors import error_item
+from attestation.html import escape_text
 from attestation.rules import RulesBroken
 from attestation.selectors import campaign_get, campaigns_list
 from attestation.uploads import UploadRefused
@@ -179,49 +179,50 @@ def render_row(r, *, exam, can_edit: bool, L: dict, row_base: str, row_error: st
     pk = r.pk
     hx = (f' hx-post="{row_base}{pk}/" hx-trigger="change" hx-include="this" hx-target="this" hx-swap="outerHTML"'
           if can_edit else "")
-    badge = f' <span class="badge text-bg-warning">{escape(L["derived"])}</span>' if r.origin == "derived" else ""
+    badge = f' <span class="badge text-bg-warning">{L["derived"]}</span>' if r.origin == "derived" else ""
 
     def sel(value: str) -> str:
         return " selected" if r.status == value else ""
 
-    extra = f"<option selected>{escape(r.get_status_display())}</option>" if settled else ""
+    extra = f"<option selected>{escape_text(r.get_status_display())}</option>" if settled else ""
     percent = "" if r.percent_raw is None else r.percent_raw.normalize()
     parts = [
         f'<tr id="row-{pk}" data-student="{r.student_id}"{hx}>',
-        f'<th scope="row">{escape(r.student.full_name)}{badge}</th>',
+        f'<th scope="row">{escape_text(r.student.full_name)}{badge}</th>',
         f'<td><input type="hidden" name="version" value="{r.version}"><label class="visually-hidden" '
-        f'for="status-{pk}">{escape(L["attendance"])}</label><select class="form-select form-select-sm" '
+        f'for="status-{pk}">{L["attendance"]}</label><select class="form-select form-select-sm" '
         f'id="status-{pk}" name="status"{" disabled" if settled or not can_edit else ""}>'
-        f'<option value=""{sel("")}>—</option><option value="present"{sel("present")}>{escape(L["present"])}</option>'
-        f'<option value="absent"{sel("absent")}>{escape(L["absent"])}</option>{extra}</select></td>',
-        f'<td><label class="visually-hidden" for="percent-{pk}">{escape(L["percent"])}</label><input '
+        f'<option value=""{sel("")}>—</option><option value="present"{sel("present")}>{L["present"]}</option>'
+        f'<option value="absent"{sel("absent")}>{L["absent"]}</option>{extra}</select></td>',
+        f'<td><label class="visually-hidden" for="percent-{pk}">{L["percent"]}</label><input '
         f'class="form-control form-control-sm percent" id="percent-{pk}" name="percent" inputmode="decimal" size="5" '
-        f'value="{escape(percent)}"{off}></td>',
-        f'<td class="letter" aria-live="polite">{escape(r.letter)}</td>',
-        f'<td class="traditional">{escape(r.get_traditional_display() if r.traditional else "")}</td>',
-        f'<td><label class="visually-hidden" for="questions-{pk}">{escape(L["questions"])}</label><textarea '
+        f'value="{escape_text(percent)}"{off}></td>',
+        f'<td class="letter" aria-live="polite">{escape_text(r.letter)}</td>',
+        f'<td class="traditional">{escape_text(r.get_traditional_display() if r.traditional else "")}</td>',
+        f'<td><label class="visually-hidden" for="questions-{pk}">{L["questions"]}</label><textarea '
         f'class="form-control form-control-sm" id="questions-{pk}" name="questions" rows="1"{off}>'
-        f'{escape(r.questions)}</textarea></td>',
-        f'<td><label class="visually-hidden" for="notes-{pk}">{escape(L["notes"])}</label><textarea '
-        f'class="form-control form-control-sm" id="notes-{pk}" name="notes" rows="1"{off}>{escape(r.notes)}</textarea>'
+        f'{escape_text(r.questions)}</textarea></td>',
+        f'<td><label class="visually-hidden" for="notes-{pk}">{L["notes"]}</label><textarea '
+        f'class="form-control form-control-sm" id="notes-{pk}" name="notes" rows="1"{off}>'
+        f'{escape_text(r.notes)}</textarea>'
         f'</td>',
     ]
     if exam.is_distance:
         checked = " checked" if r.id_checked else ""
         parts.append(f'<td><input type="hidden" name="id_checked_present" value="1"><input class="form-check-input" '
                      f'type="checkbox" id="id-{pk}" name="id_checked"{checked}{off}> <label class="form-check-label" '
-                     f'for="id-{pk}">{escape(L["identity"])}</label></td>')
+                     f'for="id-{pk}">{L["identity"]}</label></td>')
     ticket = ""
     if r.ticket_number:
         ticket = str(r.ticket_number)
     elif can_edit and exam.ticket_count and not exam.is_defence:
         ticket = (f'<button class="btn btn-sm btn-outline-secondary" type="button" hx-post="{row_base}{pk}/draw/" '
-                  f'hx-target="closest tr" hx-swap="outerHTML">{escape(L["draw"])}</button>')
+                  f'hx-target="closest tr" hx-swap="outerHTML">{L["draw"]}</button>')
     if exam.is_distance:  # DIST-07: the technical failure act of this student (a page of its own)
         ticket += (f' <a class="btn btn-sm btn-outline-danger" href="{row_base}{pk}/tech-failure/">'
-                   f'{escape(L["failure"])}</a>')
+                   f'{L["failure"]}</a>')
     if row_error:
-        ticket += f'<div class="text-danger small conflict" role="alert">{escape(row_error)}</div>'
+        ticket += f'<div class="text-danger small conflict" role="alert">{escape_text(row_error)}</div>'
     parts.append(f"<td>{ticket}</td></tr>")
     return mark_safe("".join(parts))  # noqa: S308 (every value above is escaped)
 
@@ -232,7 +233,8 @@ def _row_labels(request: HttpRequest) -> dict[str, Any]:
               "absent": _("did not appear"), "percent": _("percent"), "questions": _("questions asked"),
               "notes": _("notes"), "identity": _("identity checked"), "draw": _("Draw a ticket"),
               "failure": _("Technical failure")}
-    return {"L": labels, "row_base": _url(request, "protocol_row", pk=0)[:-2]}
+    return {"L": {key: escape_text(label) for key, label in labels.items()},  # escaped once, used as they are
+            "row_base": _url(request, "protocol_row", pk=0)[:-2]}
 
 
 def _protocol_context(request: HttpRequest, exam, refusal: list[dict] | None = None,

@@ -141,6 +141,25 @@ def test_transcript_page_shows_every_row_escaped_with_retakes_and_final_attestat
 
 
 @pytest.mark.django_db
+def test_transcript_heading_with_entries_without_entries_and_out_of_reach(page, cast_a, cast_b):
+    with scopes_disabled():
+        newcomer = Student.objects.create(college=cast_a.college, group=cast_a.group, iin=valid_iin(),
+                                          full_name="Жаңа Студент Әлиұлы")
+    client = page(cast_a.admin, language="kk")
+    for student in (cast_a.student, newcomer):  # the heading from the rows' query, or on its own without rows
+        html = client.get(college_url(cast_a, f"students/{student.pk}/")).content.decode()
+        heading = html.split('id="pdf-heading"', 1)[0]
+        assert student.full_name in heading and student.iin in heading and cast_a.group.name in heading
+        assert f"{cast_a.program.code} Мейіргер ісі" in heading  # the program in the page's language
+    assert "No graded components yet." in page(cast_a.admin).get(
+        college_url(cast_a, f"students/{newcomer.pk}/")).content.decode()
+    assert client.get(college_url(cast_a, f"students/{cast_b.student.pk}/")).status_code == 404  # another college
+    own = page(cast_a.student_user)
+    assert own.get(college_url(cast_a, f"students/{cast_a.other_student.pk}/")).status_code == 404
+    assert own.get(college_url(cast_a, f"students/{cast_a.student.pk}/")).status_code == 200
+
+
+@pytest.mark.django_db
 def test_administrator_creates_and_edits_registry_items_with_pages(page, cast_a):
     client = page(cast_a.admin)
     response = client.post(college_url(cast_a, "registry/programs/new/"), {
