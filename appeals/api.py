@@ -31,7 +31,7 @@ class AppealsApiMixin(CollegeViewSetMixin):
         if isinstance(exc, services.AppealConflict):
             exc = Conflict(exc.message, [error_item(exc.field, exc.message, exc.rule)])
         elif isinstance(exc, services.NotOnCommission):
-            exc = ApiError(exc.message, [error_item(None, exc.message, "APP-02")], status.HTTP_403_FORBIDDEN)
+            exc = ApiError(exc.message, [error_item(None, exc.message, exc.rule)], status.HTTP_403_FORBIDDEN)
         return super().handle_exception(exc)
 
 
@@ -74,7 +74,7 @@ class AppealSerializer(serializers.ModelSerializer):
 
     def get_contested_grade(self, appeal) -> dict:
         entry = appeal.transcript_entry
-        grade = appeal.previous_grade or {"percent": entry.percent, "letter": entry.letter}
+        grade = appeal.contested_grade
         return {"discipline": entry.discipline_id, "code": entry.discipline.code, "held_on": entry.held_on,
                 "announced_on": entry.announced_on, "is_final_attestation": entry.is_final_attestation,
                 "percent": grade.get("percent"), "letter": grade.get("letter")}

@@ -33,6 +33,12 @@ def attachment_upload_to(instance: AppealAttachment, filename: str) -> str:
     return f"appeals/{instance.college_id}/{instance.appeal_id}/{secrets.token_hex(8)}.{extension}"
 
 
+def contested_grade(previous_grade: dict | None, percent, letter: str) -> dict:
+    """The contested grade from an appeal's ``previous_grade`` (set when it is decided) or, before that, from its
+    entry's current ``percent`` and ``letter`` (one rule for the queue's values, the API and the pages)."""
+    return previous_grade or {"percent": percent, "letter": letter}
+
+
 class Appeal(models.Model):
     """APP-01: a student's free-form application to the head of the college against a result."""
 
@@ -108,6 +114,12 @@ class Appeal(models.Model):
 
     def __str__(self) -> str:
         return f"{_('Appeal')} № {self.pk}"
+
+    @property
+    def contested_grade(self) -> dict:
+        """The grade the appeal contests ({"percent", "letter"}): the transcript entry's own until a decision
+        changed it, then the copy kept in ``previous_grade``."""
+        return contested_grade(self.previous_grade, self.transcript_entry.percent, self.transcript_entry.letter)
 
     @property
     def is_open(self) -> bool:

@@ -17,7 +17,7 @@ from attestation.tenancy import CollegeAccess
 from commissions.models import Commission
 
 from . import rules, services
-from .models import OPEN_STATUSES, Appeal, AppealAttachment
+from .models import OPEN_STATUSES, Appeal, AppealAttachment, contested_grade
 
 
 def appeals_list(*, access: CollegeAccess, status: str = "") -> QuerySet[Appeal]:
@@ -66,7 +66,7 @@ def appeals_queue(*, access: CollegeAccess, status: str = "", today: date, limit
         if commission_id and commission_id not in commissions:  # labelled by the model's own __str__
             commissions[commission_id] = str(Commission(name=name, kind=kind, order_number=order_number))
         decided_on = timezone.localtime(decided_at, zone).date() if decided_at else None
-        rows.append(QueueRow(pk, student, group, code, (previous or {}).get("percent", percent),
+        rows.append(QueueRow(pk, student, group, code, contested_grade(previous, percent, "")["percent"],
                              timezone.localtime(received_at, zone), due, state, outcome,
                              commissions.get(commission_id, ""),
                              rules.appeal_due_state(decision_due=due, today=today, decided_on=decided_on)))
@@ -118,16 +118,17 @@ RECENT_DAYS = 60  # results older than this (without appeals) are not listed on 
 RECENT_CLOSED = 10  # at most this many results whose window has closed
 
 
-def student_results(*, access: CollegeAccess) -> list[ResultRow]:
+def student_results(*, access: CollegeAccess, appeals: list[Appeal]) -> list[ResultRow]:
     """The student's recent results (final and intermediate attestation) with the appeal window of each: those
-    whose window is open, those appealed, and the latest few whose window has closed."""
+    whose window is open, those appealed, and the latest few whose window has closed. ``appeals``: the student's
+    appeals, as the page lists them (appeals_list), not read a second time."""
     student = access.student
     if student is None:
         return []
     entries = list(TranscriptEntry.objects.filter(college=access.college, student=student)
                    .select_related("discipline").order_by("-held_on", "discipline__code"))
     by_entry: dict[int, list[Appeal]] = {}
-    for appeal in Appeal.objects.filter(college=access.college, student=student).order_by("received_at"):
+    for appeal in appeals:
         by_entry.setdefault(appeal.transcript_entry_id, []).append(appeal)
     recent_from = access.college.today() - timedelta(days=RECENT_DAYS)
     calendar = working_calendar()

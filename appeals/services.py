@@ -44,11 +44,12 @@ class AppealConflict(Exception):
 
 
 class NotOnCommission(Exception):
-    """403: the user is not a voting member of the appeal commission assigned to the appeal."""
+    """403: the user is not a voting member of the appeal commission assigned to the appeal: not on the commission
+    the head's order formed (APP-02), or its secretary, who has no vote (APP-03)."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, rule: str = "APP-02") -> None:
         super().__init__(message)
-        self.message = message
+        self.message, self.rule = message, rule
 
 
 def _url(college: College, name: str, **kwargs: Any) -> str:
@@ -298,9 +299,10 @@ def appeal_decide(*, college: College, by: User, appeal: Appeal, outcome: str, n
     unassigned = rules.appeal_decidable_check(has_commission=appeal.commission_id is not None)
     if unassigned:
         raise RulesBroken([unassigned], _("The appeal cannot be decided."))
-    member = deciding_member(appeal=appeal, user=by)
-    if member is None:
-        raise NotOnCommission(_("Only a voting member of the assigned appeal commission decides the appeal."))
+    member = member_of(commission=appeal.commission, user=by)
+    if member is None or not member.votes:
+        raise NotOnCommission(_("Only a voting member of the assigned appeal commission decides the appeal."),
+                              "APP-02" if member is None else "APP-03")
     justification = (justification or "").strip()
     violations = rules.grade_change_check(outcome=outcome, new_percent=new_percent, justification=justification)
     members = list(appeal.commission.members.order_by("role", "id"))

@@ -77,9 +77,9 @@ def appeals_list(request: HttpRequest) -> HttpResponse:
     access = request.access
     today = request.college.today()
     if access.is_student:
-        rows = selectors.student_results(access=access)
-        return render(request, "appeals/student.html", {"rows": rows, "today": today,
-                                                        "appeals": selectors.appeals_list(access=access)})
+        appeals = list(selectors.appeals_list(access=access))
+        return render(request, "appeals/student.html", {
+            "rows": selectors.student_results(access=access, appeals=appeals), "today": today, "appeals": appeals})
     if not access.is_staff_or_admin:
         raise PermissionDenied
     status = request.GET.get("status", "open")

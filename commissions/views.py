@@ -259,7 +259,8 @@ def _protocol_context(request: HttpRequest, exam, refusal: list[dict] | None = N
         labels = _row_labels(request)
         context["rows_html"] = mark_safe("".join(  # noqa: S308 (render_row escapes)
             render_row(r, exam=exam, can_edit=context["can_edit"], **labels) for r in rows))
-        context["can_sign"] = (member is not None and member.votes and not protocol.is_closed)
+        # As services.protocol_sign: every member of the commission, the secretary's line being optional (OQ-10).
+        context["can_sign"] = member is not None and not protocol.is_closed
         if exam.is_distance:
             context["acts"] = list(selectors.tech_failure_acts(college=request.college, protocol=protocol))
         if protocol.is_closed:

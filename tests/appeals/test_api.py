@@ -352,9 +352,10 @@ def test_a_bad_new_percent_is_refused_citing_grd01(api, cast_a):
 
 def test_a_decision_by_someone_not_on_the_appeal_commission_is_refused(api, cast_a):
     appeal, _commission = assigned(api, cast_a)
-    for user in (cast_a.admin, cast_a.staff, cast_a.appeal_secretary):  # the secretary has no vote (APP-03)
+    for user, rule in ((cast_a.admin, "APP-02"), (cast_a.staff, "APP-02"),  # not on the commission of the order
+                       (cast_a.appeal_secretary, "APP-03")):  # on it, but the secretary has no vote
         response = decide(api, cast_a, appeal["id"], user, outcome="upheld")
-        assert_error(response, 403, "APP-02")
+        assert_error(response, 403, rule)
     assert decide(api, cast_a, appeal["id"], cast_a.student_user, outcome="upheld").status_code == 403
     with scopes_disabled():
         assert Appeal.objects.get(pk=appeal["id"]).status == "under_review"

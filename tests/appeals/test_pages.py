@@ -30,6 +30,23 @@ def test_the_student_sees_results_with_their_window(page, cast_a):
     assert "The appeal period ended on" in html
 
 
+def test_the_students_page_lists_an_appeal_and_links_its_result_reading_appeals_once(page, cast_a):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    entry = result_of(cast_a)
+    client = page(cast_a.student_user)
+    with time_machine.travel(FILING_TIME, tick=False):
+        client.post(url(cast_a, f"results/{entry.pk}/"), {"reason": "Бағаммен келіспеймін."})
+        with CaptureQueriesContext(connection) as queries:
+            html = client.get(url(cast_a)).content.decode()
+    with scopes_disabled():
+        appeal = Appeal.objects.get(transcript_entry=entry)
+    assert html.count(url(cast_a, f"{appeal.pk}/")) == 2  # in "My appeals" and on its result ("Appeal filed")
+    assert url(cast_a, f"results/{entry.pk}/") not in html  # one open appeal per result: no second form
+    assert len([q for q in queries.captured_queries if 'FROM "appeals_appeal"' in q["sql"]]) == 1
+
+
 @pytest.mark.parametrize(("language", "word"), [("en", "Filing deadline"), ("ru", "<html lang=\"ru\""),
                                                 ("kk", "<html lang=\"kk\"")])
 def test_the_filing_form_shows_the_deadline_and_the_due_date_in_college_time(page, cast_a, language, word):

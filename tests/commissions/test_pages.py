@@ -185,3 +185,19 @@ def test_force_majeure_decision_is_recorded_with_the_authorities_reference(page,
     assert client.post(address, body).status_code == 302
     assert "Decree № 12" in client.get(address).content.decode()
     assert page(cast_a.staff).get(address).status_code == 403
+
+
+def test_the_sign_button_is_shown_to_whoever_the_service_lets_sign(page, cast_a):
+    """PRO-01 / OQ-10: the chair and the members sign; the secretary's line is optional but theirs to sign; the
+    administrator, not on the commission, has no button (and the service refuses them)."""
+    protocol = protocol_of(cast_a)
+    with scopes_disabled():
+        from attestation.models import User
+
+        chair = User.objects.get(username=f"{cast_a.college.slug}-chair")
+    protocol_url = url(cast_a, f"sessions/{protocol.exam_id}/protocol/")
+    for user, shown in ((chair, True), (cast_a.staff, True), (cast_a.admin, False)):
+        html = page(user).get(protocol_url).content.decode()
+        assert ('id="sign"' in html) is shown, user.username
+        signed = page(user).post(url(cast_a, f"sessions/{protocol.exam_id}/protocol/sign/"))
+        assert (signed.status_code == 302) is shown, (user.username, signed.status_code)
