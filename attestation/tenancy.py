@@ -253,6 +253,14 @@ def college_nav(slug: str) -> dict[str, str]:
     return urls
 
 
+@lru_cache(maxsize=1)
+def site_nav() -> dict[str, str]:
+    """The addresses every page's layout links to outside a college, reversed once per process."""
+    names = {"home": "home", "set_language": "set_language", "mfa": "mfa_index",
+             "change_password": "account_change_password", "logout": "account_logout"}
+    return {key: reverse(name) for key, name in names.items()}
+
+
 def college_context(request: HttpRequest) -> dict:
     from .menus import menu_for
 
@@ -268,4 +276,5 @@ def college_context(request: HttpRequest) -> dict:
         "unread_notifications": SimpleLazyObject(
             lambda: unread_count(access, getattr(request, "_unread", None)) if access and access.role else 0),
         "LANGUAGES": settings.LANGUAGES,
+        "site": site_nav(),
     }
