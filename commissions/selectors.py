@@ -133,6 +133,30 @@ def exam_get(*, college: College, pk: int) -> Exam:
     return exam
 
 
+def campaign_chosen(*, college: College, chosen: str) -> tuple[Campaign | None, QuerySet[Campaign]]:
+    """The campaign a page was asked for by id (404 unless it is the college's), else the college's latest; with
+    the college's campaigns for the page's chooser."""
+    campaigns = Campaign.objects.filter(college=college).order_by("-starts_on", "-id")
+    if not chosen:
+        return campaigns.first(), campaigns
+    campaign = unique_or_none(campaigns.filter(pk=int(chosen))) if chosen.isdigit() else None
+    if campaign is None:
+        raise Http404
+    return campaign, campaigns
+
+
+def resit_exams(*, college: College, exam: Exam) -> QuerySet[Exam]:
+    """The other sessions of the same commission and discipline, where a student can be given a new slot."""
+    return (Exam.objects.filter(college=college, commission_id=exam.commission_id, discipline_id=exam.discipline_id)
+            .exclude(pk=exam.pk).order_by("starts_at", "id"))
+
+
+def protocol_results(*, college: College, protocol: Protocol) -> QuerySet[ProtocolResult]:
+    """The rows of a protocol in the order of its slots, with their students (the amendment form's choices)."""
+    return (ProtocolResult.objects.filter(college=college, protocol=protocol).select_related("student")
+            .order_by("slot__starts_at", "slot_id"))
+
+
 def slots_of(*, college: College, exam: Exam) -> QuerySet[ExamSlot]:
     return (ExamSlot.objects.filter(college=college, exam=exam).select_related("student__group", "student__user",
                                                                                "diploma_work")

@@ -502,16 +502,8 @@ def readmission_apply(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _campaign_of_page(request: HttpRequest):
     """The campaign chosen on the page (``?campaign=``), else the latest of the college; another college's: 404."""
-    from attestation.models import Campaign
-
-    campaigns = Campaign.objects.filter(college=request.college).order_by("-starts_on", "-id")
-    chosen = request.GET.get("campaign") or request.POST.get("campaign") or ""
-    if chosen:
-        campaign = campaigns.filter(pk=int(chosen)).first() if chosen.isdigit() else None
-        if campaign is None:
-            raise Http404
-        return campaign, campaigns
-    return campaigns.first(), campaigns
+    return selectors.campaign_chosen(college=request.college,
+                                     chosen=request.GET.get("campaign") or request.POST.get("campaign") or "")
 
 
 @college_view("admin", "staff")
@@ -566,10 +558,7 @@ def _readmission(request: HttpRequest, pk: int):
 
 
 def _resit_exams(request: HttpRequest, exam):
-    from .models import Exam
-
-    return Exam.objects.filter(college=request.college, commission_id=exam.commission_id,
-                               discipline_id=exam.discipline_id).exclude(pk=exam.pk).order_by("starts_at", "id")
+    return selectors.resit_exams(college=request.college, exam=exam)
 
 
 @college_view("admin", "staff")
@@ -783,8 +772,4 @@ def protocol_amend(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _amend_form(request: HttpRequest, protocol, data=None):
-    from .models import ProtocolResult
-
-    results = (ProtocolResult.objects.filter(college=request.college, protocol=protocol).select_related("student")
-               .order_by("slot__starts_at", "slot_id"))
-    return forms.RowAmendForm(data, results_qs=results)
+    return forms.RowAmendForm(data, results_qs=selectors.protocol_results(college=request.college, protocol=protocol))

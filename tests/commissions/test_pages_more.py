@@ -44,6 +44,14 @@ def _resit(cast, exam, day_offset: int = 2):
 # --- Diploma works ------------------------------------------------------------------------------------------------
 
 
+def test_a_campaign_chosen_by_id_is_the_colleges_own_or_a_404(page, cast_a, cast_b):
+    client = page(cast_a.admin)
+    address = url(cast_a, "diploma-works/")
+    assert client.get(f"{address}?campaign={campaign_of(cast_a).pk}").status_code == 200
+    for chosen in (campaign_of(cast_b).pk, "abc", 10**9):
+        assert client.get(f"{address}?campaign={chosen}").status_code == 404, chosen
+
+
 def test_diploma_works_are_submitted_replaced_and_listed(page, cast_a):
     campaign = campaign_of(cast_a)
     client = page(cast_a.admin)
