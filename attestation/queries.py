@@ -23,18 +23,21 @@ def unique_or_none(queryset: QuerySet[M]) -> M | None:
 def counted_page(queryset: QuerySet, number: str | int | None, per_page: int) -> Page:
     """One page of a ``values_list`` query, like ``Paginator.get_page``, with the total counted by the same query
     (``COUNT(*) OVER ()``) instead of a second one: a query less on the busiest list pages (bench/pages.py).
-    A page number past the end, or not a number, gives the last or the first page, as ``get_page`` does."""
+    A page past the end gives the last page, as ``get_page`` does; a page that is not a number, or below 1, the
+    first."""
     try:
         number = max(int(number), 1)
     except (TypeError, ValueError):
         number = 1
-    start = (number - 1) * per_page
-    rows = list(queryset.annotate(_total=Window(Count("*")))[start:start + per_page])
+    rows = _rows_counted(queryset, number, per_page)
+    if not rows and number > 1:  # past the end: one count, then the last page
+        number = max(math.ceil(queryset.count() / per_page), 1)
+        rows = _rows_counted(queryset, number, per_page)
     paginator = Paginator([], per_page)
-    if rows:
-        paginator.__dict__["count"] = rows[0][-1]  # what the cached property would have counted
-        return Page([row[:-1] for row in rows], number, paginator)
-    if number == 1:
-        paginator.__dict__["count"] = 0
-        return Page([], 1, paginator)
-    return counted_page(queryset, max(math.ceil(queryset.count() / per_page), 1), per_page)  # past the end
+    paginator.__dict__["count"] = rows[0][-1] if rows else 0  # what the cached property would have counted
+    return Page([row[:-1] for row in rows], number if rows else 1, paginator)
+
+
+def _rows_counted(queryset: QuerySet, number: int, per_page: int) -> list[tuple]:
+    start = (number - 1) * per_page
+    return list(queryset.annotate(_total=Window(Count("*")))[start:start + per_page])
