@@ -33,7 +33,16 @@ def browser_page():
         yield page
         context.close()
         browser.close()
+        close_connections_of_this_context()
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+def close_connections_of_this_context() -> None:
+    """The ORM calls a test makes while Playwright's event loop runs get database connections of their own (Django
+    keeps connections per async context): closed here, or the test database could not be dropped at the end."""
+    from django.db import connections
+
+    connections.close_all()
 
 
 def serious_accessibility_violations(page) -> list[str]:

@@ -18,7 +18,11 @@ from pypdf import PdfReader
 from attestation.models import Student, TranscriptEntry
 from attestation.services import transcript_grade
 from commissions.models import Protocol, ProtocolResult
-from tests.browser.test_browser import CHROMIUM_ARGS, serious_accessibility_violations
+from tests.browser.test_browser import (
+    CHROMIUM_ARGS,
+    close_connections_of_this_context,
+    serious_accessibility_violations,
+)
 from tests.factories import PASSWORD, college_cast, valid_iin
 from tests.grading.builders import PDF
 
@@ -36,6 +40,7 @@ def chromium():
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+        close_connections_of_this_context()
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
