@@ -24,8 +24,9 @@ def lower_render_priority(**kwargs) -> None:
 def settle_render_process(**kwargs) -> None:
     """A render process loads the fonts and stylesheets once, then freezes what it holds (``gc.freeze``): Django,
     the templates and the fonts are never garbage, yet every full collection, which WeasyPrint's many allocations
-    set off every few documents, walked all of them again (bench/grading_decisions.py: 5–10% of a document's CPU
-    time). Frozen objects are also no longer written to by the collector, so they stay shared with the parent."""
+    set off every few documents, walked all of them again (transcripts +22% per process, three-page protocols
+    +31%: bench/pipeline.py, bench/commissions_protocol_pdf.py). Frozen objects are also no longer written to by the
+    collector, so they stay shared with the parent."""
     from django.apps import apps
 
     if apps.ready:
