@@ -1,4 +1,5 @@
 import gc
+import logging
 import os
 
 from celery import Celery
@@ -32,7 +33,10 @@ def settle_render_process(**kwargs) -> None:
     if apps.ready:
         from attestation.documents.render import renderer_warm
 
-        renderer_warm()
+        try:
+            renderer_warm()
+        except Exception:  # only a head start: a render that fails fails in its task, with retries and a state
+            logging.getLogger(__name__).exception("the render process could not warm up")
     gc.freeze()
 
 

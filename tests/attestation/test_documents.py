@@ -271,3 +271,21 @@ def test_a_render_process_loads_fonts_and_stylesheets_then_freezes_what_it_holds
         assert gc.get_freeze_count() > 10_000  # Django, the templates and the fonts: out of the collector's walks
     finally:
         gc.unfreeze()
+
+
+def test_a_render_process_that_cannot_warm_up_still_starts(monkeypatch, caplog):
+    import gc
+
+    from attestation.celery import settle_render_process
+    from attestation.documents import render
+
+    def broken():
+        raise OSError("no fonts")
+
+    monkeypatch.setattr(render, "renderer_warm", broken)
+    try:
+        settle_render_process()  # no exception: the process goes on to take tasks
+        assert gc.get_freeze_count() > 0
+        assert "could not warm up" in caplog.text
+    finally:
+        gc.unfreeze()
