@@ -93,6 +93,17 @@ def appeal_decidable_check(*, has_commission: bool) -> RuleViolation | None:
     return None
 
 
+def appeal_decider_check(*, on_commission: bool, votes: bool) -> RuleViolation | None:
+    """Who decides an appeal: a voting member of the appeal commission the head's order formed (APP-02), not its
+    secretary, who has no vote (APP-03)."""
+    message = _("Only a voting member of the assigned appeal commission decides the appeal.")
+    if not on_commission:
+        return RuleViolation("APP-02", message, None)
+    if not votes:
+        return RuleViolation("APP-03", message, None)
+    return None
+
+
 @dataclass(frozen=True)
 class DueState:
     """Where an appeal stands against its clock."""

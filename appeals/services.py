@@ -270,7 +270,8 @@ def deciding_member(*, appeal: Appeal, user: User):
     if appeal.commission_id is None:
         return None
     member = member_of(commission=appeal.commission, user=user)
-    return member if member is not None and member.votes else None
+    refused = rules.appeal_decider_check(on_commission=member is not None, votes=member is not None and member.votes)
+    return None if refused else member
 
 
 def can_decide(*, appeal: Appeal, user: User) -> bool:
@@ -300,9 +301,9 @@ def appeal_decide(*, college: College, by: User, appeal: Appeal, outcome: str, n
     if unassigned:
         raise RulesBroken([unassigned], _("The appeal cannot be decided."))
     member = member_of(commission=appeal.commission, user=by)
-    if member is None or not member.votes:
-        raise NotOnCommission(_("Only a voting member of the assigned appeal commission decides the appeal."),
-                              "APP-02" if member is None else "APP-03")
+    refused = rules.appeal_decider_check(on_commission=member is not None, votes=member is not None and member.votes)
+    if refused:
+        raise NotOnCommission(refused.message, refused.rule)
     justification = (justification or "").strip()
     violations = rules.grade_change_check(outcome=outcome, new_percent=new_percent, justification=justification)
     members = list(appeal.commission.members.order_by("role", "id"))

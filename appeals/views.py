@@ -98,12 +98,13 @@ def _queue_rows_html(rows: list[selectors.QueueRow], *, base: str) -> str:
     statuses, outcomes = dict(Appeal.Status.choices), dict(Appeal.Outcome.choices)
     overdue = f' <span class="badge text-bg-danger">{escape_text(_("overdue"))}</span>'
     due_today = f' <span class="badge text-bg-warning">{escape_text(_("due today"))}</span>'
+    base = escape_text(base)
     parts = []
     for r in rows:
         css = ' class="table-danger"' if r.due.overdue else ' class="table-warning"' if r.due.due_today else ""
         status = statuses.get(r.status, r.status) + (f" · {outcomes.get(r.outcome, r.outcome)}" if r.outcome else "")
         parts.append(
-            f'<tr{css}><td><a href="{escape_text(base)}{r.pk}/">{r.pk}</a></td><td>{escape_text(r.student)} '
+            f'<tr{css}><td><a href="{base}{r.pk}/">{r.pk}</a></td><td>{escape_text(r.student)} '
             f'<small class="text-muted">{escape_text(r.group)}</small></td><td>{escape_text(r.discipline_code)} · '
             f'{escape_text(r.percent)}%</td><td>{r.received_at:%d.%m.%Y %H:%M}</td><td>{r.decision_due:%d.%m.%Y}'
             f'{overdue if r.due.overdue else due_today if r.due.due_today else ""}</td><td>{escape_text(status)}</td>'

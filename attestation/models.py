@@ -393,6 +393,12 @@ class TranscriptEntry(models.Model):
         return f"{self.student_id}/{self.discipline_id}#{self.attempt}: {self.percent}% {self.letter}"
 
 
+def academic_year_of(day: date) -> str:
+    """The academic year a day falls in ("2026-2027" from 1 September 2026 to 31 August 2027)."""
+    start = day.year if day.month >= 9 else day.year - 1
+    return f"{start}-{start + 1}"
+
+
 def academic_year_bounds(academic_year: str) -> tuple[date, date] | None:
     """"2026-2027" → (1 September 2026, 31 August 2027); None when the text is not such a year."""
     parts = academic_year.split("-")

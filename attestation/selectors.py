@@ -41,6 +41,12 @@ def groups_list(*, college: College, search: str = "") -> QuerySet[Group]:
     return groups.annotate(student_count=Count("students")).order_by("name")
 
 
+def group_choices(*, college: College) -> list[tuple[str, str]]:
+    """The college's groups as (id, name) for a filter: the id as text, as the ``?group=`` it is compared with."""
+    return [(str(pk), name) for pk, name in
+            Group.objects.filter(college=college).order_by("name").values_list("pk", "name")]
+
+
 def disciplines_list(*, college: College, program_id: int | None = None, search: str = "") -> QuerySet[Discipline]:
     disciplines = Discipline.objects.filter(college=college).select_related("program")
     if program_id:
@@ -192,7 +198,7 @@ def campaigns_list(*, college: College) -> QuerySet[Campaign]:
 
 def campaign_get(*, college: College, pk: int) -> Campaign:
     """A campaign of the college; another college's (or none): 404."""
-    campaign = Campaign.objects.filter(college=college, pk=pk).first()
+    campaign = unique_or_none(Campaign.objects.filter(college=college, pk=pk))
     if campaign is None:
         raise Http404
     return campaign

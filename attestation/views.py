@@ -272,8 +272,7 @@ def students(request: HttpRequest) -> HttpResponse:
         "pk", "full_name", "iin", "group__name", "group__program__code", "user__username")
     page = counted_page(queryset, request.GET.get("page"), STUDENTS_PER_PAGE)
     context = {"students": page, "q": search, "group": group,
-               "groups": [(str(pk), name) for pk, name in  # str: compared with the ?group= of the URL
-                          Group.objects.filter(college=request.college).order_by("name").values_list("pk", "name")]}
+               "groups": selectors.group_choices(college=request.college)}
     template = "attestation/students_table.html" if request.htmx else "attestation/students.html"
     return render(request, template, context)
 

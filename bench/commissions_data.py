@@ -22,7 +22,7 @@ def prepare(*, exams: int = 1, students: int = 30, small: int = 10) -> dict:
     from django_scopes import scope, scopes_disabled
 
     from attestation.demo import DEMO_SLUG
-    from attestation.models import Campaign, CampaignGroup, College, Discipline, Student, User
+    from attestation.models import Campaign, CampaignGroup, College, Discipline, Student, User, academic_year_of
     from commissions import services
     from commissions.demo import MEMBERS
     from commissions.models import Commission, CommissionMember, Exam, ExamSlot, ProtocolResult, Schedule
@@ -36,7 +36,7 @@ def prepare(*, exams: int = 1, students: int = 30, small: int = 10) -> dict:
                       .order_by("full_name", "id")[:students])
         campaign = Campaign.objects.filter(college=college, name="bench-commissions").first()
         if campaign is None or not campaign.starts_on <= today <= campaign.ends_on:
-            campaign = Campaign.objects.create(college=college, academic_year=f"{today.year - 1}-{today.year}",
+            campaign = Campaign.objects.create(college=college, academic_year=academic_year_of(today),
                                                name="bench-commissions", starts_on=today - timedelta(days=1),
                                                ends_on=today + timedelta(days=30))
             for group_id in {s.group_id for s in people}:

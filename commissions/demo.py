@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from django_scopes import scope
 
-from attestation.models import College, Discipline, Group, User, academic_year_bounds
+from attestation.models import College, Discipline, Group, User, academic_year_bounds, academic_year_of
 from attestation.services import campaign_save
 from grading import selectors as grading_selectors
 from grading.services import admission_order_issue
@@ -38,12 +38,6 @@ RECORDED = [(92, "Жауабы толық, мысалдары дұрыс."), (78
             (71, ""), (88, "")]
 
 
-def _academic_year(day) -> str:
-    """The academic year a day falls in: from 1 September to 31 August."""
-    start = day.year if day.month >= 9 else day.year - 1
-    return f"{start}-{start + 1}"
-
-
 def demo_session_seed(college: College, *, admin: User, secretary: User) -> Exam:
     """The demo session (idempotent): returns today's exam of the demo, creating it with everything before it."""
     existing = Exam.objects.filter(college=college, commission__order_number=DEMO_ORDER).first()
@@ -52,7 +46,7 @@ def demo_session_seed(college: College, *, admin: User, secretary: User) -> Exam
     today = college.today()
     group = Group.objects.get(college=college, name="ПО-23-1")
     exam_component = Discipline.objects.get(college=college, program=group.program, code="FA-EX")
-    year = _academic_year(today)
+    year = academic_year_of(today)
     first_day, last_day = academic_year_bounds(year)
     with scope(college=college):
         campaign = campaign_save(college=college, by=admin, academic_year=year, name="Қорытынды аттестаттау (демо)",

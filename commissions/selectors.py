@@ -11,6 +11,7 @@ from django.http import Http404
 
 from attestation.models import Campaign, CampaignGroup, College, Discipline, Program, Student
 from attestation.queries import unique_or_none
+from attestation.selectors import campaign_get
 from attestation.tenancy import CollegeAccess
 from grading.rules import TRADITIONAL_CHOICES
 
@@ -139,10 +140,9 @@ def campaign_chosen(*, college: College, chosen: str) -> tuple[Campaign | None, 
     campaigns = Campaign.objects.filter(college=college).order_by("-starts_on", "-id")
     if not chosen:
         return campaigns.first(), campaigns
-    campaign = unique_or_none(campaigns.filter(pk=int(chosen))) if chosen.isdigit() else None
-    if campaign is None:
+    if not chosen.isdigit():
         raise Http404
-    return campaign, campaigns
+    return campaign_get(college=college, pk=int(chosen)), campaigns
 
 
 def resit_exams(*, college: College, exam: Exam) -> QuerySet[Exam]:

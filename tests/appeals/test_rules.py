@@ -91,6 +91,13 @@ def test_app02_an_appeal_is_decided_by_its_assigned_commission(has_commission, r
     assert (violation.rule if violation else None) == rule
 
 
+@pytest.mark.parametrize(("on_commission", "votes", "rule"),
+                         [(False, False, "APP-02"), (True, False, "APP-03"), (True, True, None)])
+def test_app02_app03_a_voting_member_of_the_appeal_commission_decides(on_commission, votes, rule):
+    violation = rules.appeal_decider_check(on_commission=on_commission, votes=votes)
+    assert (violation.rule if violation else None) == rule
+
+
 @pytest.mark.parametrize(
     ("decision_due", "today", "decided_on", "due_today", "overdue"),
     [(date(2026, 6, 19), date(2026, 6, 18), None, False, False),

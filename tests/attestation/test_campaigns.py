@@ -1,5 +1,7 @@
 """Campaigns (final attestation periods of groups) and portal notifications."""
 
+from datetime import date
+
 import pytest
 from django.core import mail
 from django_scopes import scopes_disabled
@@ -83,3 +85,13 @@ def test_notifications_reach_the_portal_and_e_mail(api, page, cast_a, django_cap
     assert read.status_code == 200 and read.json()["read_at"]
     assert 'id="unread-count"' not in client.get(f"/colleges/{cast_a.college.slug}/").content.decode()
     assert api(cast_a.admin).get(url(cast_a, "notifications/")).json()["results"] == []  # not theirs
+
+
+@pytest.mark.parametrize(("day", "year"), [(date(2026, 8, 31), "2025-2026"), (date(2026, 9, 1), "2026-2027"),
+                                           (date(2027, 1, 15), "2026-2027")])
+def test_the_academic_year_of_a_day_runs_from_1_september_to_31_august(day, year):
+    from attestation.models import academic_year_bounds, academic_year_of
+
+    assert academic_year_of(day) == year
+    first, last = academic_year_bounds(year)
+    assert first <= day <= last

@@ -14,11 +14,10 @@ from django_scopes import scopes_disabled
 
 from attestation.documents.pipeline import DOCUMENT_CHUNK
 from attestation.models import Document
-from grading.models import DecisionBatch
 
 from ..worker import filesystem_broker, publisher, wait_until, worker
 from .test_api import AFTER_RESULTS
-from .test_batch_concurrency import admit_campaign, graduates, run_in_scope
+from .test_batch_concurrency import graduates, pending_batch, run_in_scope
 
 pytestmark = [pytest.mark.worker, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -36,10 +35,7 @@ def other_backends() -> set[tuple]:
 def test_a_batch_renders_in_chunks_each_document_once_on_one_connection(cast_a, tmp_path):
     with time_machine.travel(AFTER_RESULTS, tick=False):
         students = graduates(cast_a, 12)
-        with scopes_disabled():
-            batch = DecisionBatch.objects.create(college=cast_a.college, campaign_id=admit_campaign(cast_a),
-                                                 group=cast_a.group, language="kk", total=len(students),
-                                                 started_by=cast_a.admin)
+        batch = pending_batch(cast_a, students)
     documents_dir = tmp_path / "documents"
     url, options = filesystem_broker(tmp_path)
 
