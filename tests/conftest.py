@@ -60,6 +60,9 @@ def _fail_missing_service(request):
 def _isolated_state(settings, tmp_path):
     for alias in caches:
         caches[alias].clear()
+    # Many tests travel to the day of a session months ahead (time_machine): the signed-in test clients' sessions
+    # must outlive the trip, in the database and in a local-memory cache alike (without Redis, the default run).
+    settings.SESSION_COOKIE_AGE = 10 * 365 * 24 * 3600
     settings.STORAGES = {**settings.STORAGES, "documents": {
         "BACKEND": "attestation.storage.AtomicFileSystemStorage", "OPTIONS": {"location": str(tmp_path / "documents")}}}
     # The model field resolved its storage when the model loaded: point it at this test's folder.
