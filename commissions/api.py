@@ -389,7 +389,7 @@ class ExamViewSet(CommissionsApiMixin, CollegeModelViewSet):
 
     def _exam_for_protocol(self) -> Exam:
         exam = selectors.exam_get(college=self.college, pk=int(self.kwargs["pk"]))
-        services.protocol_reader_check(access=self.access, exam=exam)
+        services.protocol_reader_check(access=self.access)
         return exam
 
     def _editor(self, exam: Exam) -> None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from attestation.models import Campaign, CampaignGroup, College, Discipline, Program, Student
-from attestation.queries import unique_or_none
+from attestation.queries import columns, fields_of, model_from_row, table, typed_rows, unique_or_none
 from attestation.selectors import campaign_get
 from attestation.tenancy import CollegeAccess
 from grading.rules import TRADITIONAL_CHOICES
@@ -220,22 +221,17 @@ def protocol_of(*, college: College, exam: Exam) -> Protocol | None:
     return unique_or_none(Protocol.objects.filter(college=college, exam=exam).select_related("document"))
 
 
-def protocol_full(*, college: College, exam: Exam, for_page: bool = False) -> Protocol | None:
-    """The protocol with everything the API or a PDF shows, in a constant number of queries. The secretary's page
-    (``for_page``) reads only the protocol, its attendance and signatures here: its rows come as plain values from
-    ``protocol_page_rows``."""
-    prefetches = [
+def protocol_full(*, college: College, exam: Exam) -> Protocol | None:
+    """The protocol with everything the API or a PDF shows, in a constant number of queries (the secretary's page
+    reads less, and reads it by hand: ``protocol_page``)."""
+    protocol = unique_or_none(Protocol.objects.filter(college=college, exam=exam).select_related("document")
+                              .prefetch_related(
         Prefetch("attendance", ProtocolAttendance.objects.select_related("member").order_by("member__role",
                                                                                           "member_id")),
-        Prefetch("signatures", ProtocolSignature.objects.select_related("member"))]
-    if not for_page:
-        prefetches += [Prefetch("results", ProtocolResult.objects.select_related(
+        Prefetch("signatures", ProtocolSignature.objects.select_related("member")),
+        Prefetch("results", ProtocolResult.objects.select_related(
             "student__group", "student__user", "slot", "force_majeure").order_by("slot__starts_at", "slot_id")),
-            "amendments"]
-    protocol = Protocol.objects.filter(college=college, exam=exam).prefetch_related(*prefetches)
-    if not for_page:  # the page shows only whether the PDF exists (document_id)
-        protocol = protocol.select_related("document")
-    protocol = unique_or_none(protocol)
+        "amendments"))
     if protocol is not None:
         protocol.exam = exam  # already read by the caller: no second join through it
     return protocol
@@ -278,11 +274,110 @@ class ProtocolRow:
         return str(_TRADITIONAL_LABELS.get(self.traditional, self.traditional))
 
 
-def protocol_page_rows(*, college: College, protocol: Protocol) -> list[ProtocolRow]:
-    rows = (ProtocolResult.objects.filter(college=college, protocol=protocol).order_by("slot__starts_at", "slot_id")
-            .values_list("pk", "student_id", "student__full_name", "status", "percent_raw", "percent", "letter",
-                         "traditional", "questions", "notes", "id_checked", "ticket_number", "origin", "version"))
-    return [ProtocolRow(pk, student_id, StudentName(name), *rest) for pk, student_id, name, *rest in rows]
+# The secretary's page in three hand-written statements (attestation.queries: why, and how they stay in step with the
+# models). The fields each one reads are what the page, render_row and services.protocol_state use; any other field
+# is deferred, so a template that needs one more still works, one query slower.
+_PAGE_EXAM = ("id", "college", "commission", "discipline", "schedule", "form", "mode", "title", "starts_at",
+              "ends_at", "room", "ticket_count")
+_PAGE_COMMISSION = ("id", "college", "kind", "name", "order_number", "status")
+_PAGE_DISCIPLINE = ("id", "college", "code", "name", "name_kk", "name_ru")
+_PAGE_PROTOCOL = ("id", "college", "exam", "number", "status", "version", "announced_on", "document", "signed_scan",
+                  "recording_ref")
+_PAGE_ATTENDANCE = ("id", "college", "protocol", "member", "present", "version")
+_PAGE_MEMBER = ("id", "college", "commission", "user", "role", "full_name")
+_PAGE_SIGNATURE = ("id", "college", "protocol", "member", "protocol_version")
+_PAGE_ROW = ("id", "student", "status", "percent_raw", "percent", "letter", "traditional", "questions", "notes",
+             "id_checked", "ticket_number", "origin", "version")
+
+
+@dataclass(frozen=True)
+class _Statement:
+    sql: str
+    parts: tuple[tuple[type, tuple], ...]  # (model, its fields), in the order of the columns
+
+    @property
+    def fields(self) -> tuple:
+        return tuple(field for _, fields in self.parts for field in fields)
+
+    def split(self, values: tuple):
+        """The row's instances, one per model of the statement (None where a LEFT JOIN found nothing)."""
+        start = 0
+        for model, fields in self.parts:
+            part = values[start:start + len(fields)]
+            start += len(fields)
+            yield model_from_row(model, fields, part) if part[0] is not None else None
+
+
+@lru_cache(maxsize=1)
+def _page_statements() -> tuple[_Statement, _Statement, _Statement]:
+    """The page's statements (the session; the members' attendance and signatures; the students' rows), written
+    out once per process."""
+    exam, commission, discipline, protocol = (fields_of(Exam, _PAGE_EXAM), fields_of(Commission, _PAGE_COMMISSION),
+                                              fields_of(Discipline, _PAGE_DISCIPLINE),
+                                              fields_of(Protocol, _PAGE_PROTOCOL))
+    session = _Statement(
+        f"SELECT {columns('e', exam)}, {columns('c', commission)}, {columns('d', discipline)}, "
+        f"{columns('p', protocol)} "
+        f"FROM {table(Exam)} e JOIN {table(Commission)} c ON c.id = e.commission_id AND c.college_id = e.college_id "
+        f"LEFT JOIN {table(Discipline)} d ON d.id = e.discipline_id AND d.college_id = e.college_id "
+        f"LEFT JOIN {table(Protocol)} p ON p.exam_id = e.id AND p.college_id = e.college_id "
+        f"WHERE e.college_id = %s AND e.id = %s",
+        ((Exam, exam), (Commission, commission), (Discipline, discipline), (Protocol, protocol)))
+    attendance, member, signature = (fields_of(ProtocolAttendance, _PAGE_ATTENDANCE),
+                                     fields_of(CommissionMember, _PAGE_MEMBER),
+                                     fields_of(ProtocolSignature, _PAGE_SIGNATURE))
+    members = _Statement(
+        f"SELECT {columns('a', attendance)}, {columns('m', member)}, {columns('s', signature)} "
+        f"FROM {table(ProtocolAttendance)} a "
+        f"JOIN {table(CommissionMember)} m ON m.id = a.member_id AND m.college_id = a.college_id "
+        f"LEFT JOIN {table(ProtocolSignature)} s ON s.protocol_id = a.protocol_id AND s.member_id = a.member_id "
+        f"AND s.college_id = a.college_id "
+        f"WHERE a.college_id = %s AND a.protocol_id = %s ORDER BY m.role, m.id",
+        ((ProtocolAttendance, attendance), (CommissionMember, member), (ProtocolSignature, signature)))
+    row, name = fields_of(ProtocolResult, _PAGE_ROW), fields_of(Student, ("full_name",))
+    rows = _Statement(
+        f"SELECT {columns('r', row)}, {columns('st', name)} "
+        f"FROM {table(ProtocolResult)} r "
+        f"JOIN {table(Student)} st ON st.id = r.student_id AND st.college_id = r.college_id "
+        f"JOIN {table(ExamSlot)} sl ON sl.id = r.slot_id AND sl.college_id = r.college_id "
+        f"WHERE r.college_id = %s AND r.protocol_id = %s ORDER BY sl.starts_at, r.slot_id",
+        ((ProtocolResult, row), (Student, name)))
+    return session, members, rows
+
+
+@dataclass(frozen=True, slots=True)
+class ProtocolPage:
+    """A session as the secretary's page shows it: the exam (with its commission and discipline), its protocol if
+    opened, the members' attendance with their signatures, and the students' rows as plain values."""
+
+    exam: Exam
+    protocol: Protocol | None
+    attendance: list[ProtocolAttendance]
+    signatures: list[ProtocolSignature]
+    rows: list[ProtocolRow]
+
+
+def protocol_page(*, college: College, exam_pk: int) -> ProtocolPage:
+    """The session ``exam_pk`` of the college for the secretary's page (404 for another college's)."""
+    session, members, rows = _page_statements()
+    found = typed_rows(session.sql, [college.pk, exam_pk], session.fields)
+    if not found:
+        raise Http404
+    exam, commission, discipline, protocol = session.split(found[0])
+    exam.college, exam.commission, exam.discipline = college, commission, discipline
+    if protocol is None:
+        return ProtocolPage(exam, None, [], [], [])
+    protocol.exam = exam
+    attendance, signatures = [], []
+    for values in typed_rows(members.sql, [college.pk, protocol.pk], members.fields):
+        line, member, signature = members.split(values)
+        line.member, line.protocol = member, protocol
+        attendance.append(line)
+        if signature is not None:
+            signatures.append(signature)
+    page_rows = [ProtocolRow(pk, student_id, StudentName(name), *rest)
+                 for pk, student_id, *rest, name in typed_rows(rows.sql, [college.pk, protocol.pk], rows.fields)]
+    return ProtocolPage(exam, protocol, attendance, signatures, page_rows)
 
 
 def result_get(*, college: College, protocol: Protocol, pk: int) -> ProtocolResult:

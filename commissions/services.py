@@ -807,7 +807,8 @@ def protocol_editor_check(*, access: CollegeAccess, exam: Exam) -> CommissionMem
     raise PermissionDenied(_("Only the commission's secretary keeps this protocol."))
 
 
-def protocol_reader_check(*, access: CollegeAccess, exam: Exam) -> None:
+def protocol_reader_check(*, access: CollegeAccess) -> None:
+    """Protocols are read by the college's administrators and staff; anyone else gets a 404."""
     if not access.is_staff_or_admin:
         from django.http import Http404
 
@@ -1263,12 +1264,16 @@ class ProtocolState:
 
 
 def protocol_state(*, college: College, protocol: Protocol, has_scan: bool | None = None,
-                   results: list | None = None) -> ProtocolState:
-    """``results``: the rows already read by the caller (the secretary's page reads them as plain values)."""
+                   page: selectors.ProtocolPage | None = None) -> ProtocolState:
+    """``page``: the session as the secretary's page read it (its rows are plain values); otherwise the protocol's
+    prefetched attendance, rows and signatures (``selectors.protocol_full``)."""
     exam = protocol.exam
-    attendance = list(protocol.attendance.all())
-    results = list(protocol.results.all()) if results is None else results
-    signatures = list(protocol.signatures.all())
+    if page is not None:
+        attendance, results, signatures = page.attendance, page.rows, page.signatures
+    else:
+        attendance = list(protocol.attendance.all())
+        results = list(protocol.results.all())
+        signatures = list(protocol.signatures.all())
     voters = [a for a in attendance if a.member.votes]
     present_voters = [a for a in voters if a.present]
     errors: list[RuleViolation] = []

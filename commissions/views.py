@@ -4,6 +4,7 @@ student's "my attestation". Thin: selectors read, services write, refusals are s
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from django.contrib import messages
@@ -166,11 +167,12 @@ def exam_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _exam_for_protocol(request: HttpRequest, pk: int):
     exam = selectors.exam_get(college=request.college, pk=pk)
-    services.protocol_reader_check(access=request.access, exam=exam)
+    services.protocol_reader_check(access=request.access)
     return exam
 
 
-def render_row(r, *, exam, can_edit: bool, L: dict, row_base: str, row_error: str = "") -> str:  # noqa: N803
+def render_row(r, *, exam, can_edit: bool, L: dict, row_base: str, row_error: str = "",  # noqa: N803
+               **_: Any) -> str:
     """One student's row of the protocol as HTML. Built here rather than by a template: it is rendered 30 times
     per page and once per save, and is the hot path of the secretary's page (bench/commissions_protocol_page.py).
     Every value is escaped."""
@@ -227,23 +229,60 @@ def render_row(r, *, exam, can_edit: bool, L: dict, row_base: str, row_error: st
     return mark_safe("".join(parts))  # noqa: S308 (every value above is escaped)
 
 
+def render_attendance_row(a, *, signed: bool, can_edit: bool, L: dict, attendance_base: str,  # noqa: N803
+                          row_error: str = "", **_: Any) -> str:
+    """One member's line of the protocol (present or not, signed or not) as HTML, like ``render_row``: on the page
+    and as the answer of the htmx save. Every value is escaped."""
+    pk = a.pk
+    hx = (f' hx-post="{attendance_base}{pk}/" hx-trigger="change" hx-include="this" hx-target="this" '
+          f'hx-swap="outerHTML"' if can_edit else "")
+    member = a.member
+    vote = "" if member.votes else f', {L["no_vote"]}'
+    parts = [
+        f'<li id="attendance-{pk}" class="list-group-item"{hx}>',
+        f'<input type="hidden" name="version" value="{a.version}"> ',
+        f'<input class="form-check-input" type="checkbox" id="present-{pk}" name="present"'
+        f'{" checked" if a.present else ""}{"" if can_edit else " disabled"}> ',
+        f'<label class="form-check-label" for="present-{pk}">{escape_text(member.full_name)} '
+        f'({escape_text(member.get_role_display())}{vote})</label>',
+    ]
+    if signed:
+        parts.append(f' <span class="badge text-bg-success">{L["signed"]}</span>')
+    if row_error:
+        parts.append(f'<div class="text-danger small" role="alert">{escape_text(row_error)}</div>')
+    parts.append("</li>")
+    return mark_safe("".join(parts))  # noqa: S308 (every value above is escaped)
+
+
 def _row_labels(request: HttpRequest) -> dict[str, Any]:
     """What every row of the protocol shows alike, translated and reversed once per page, not once per row."""
     labels = {"derived": _("derived"), "attendance": _("Attendance"), "present": _("present"),
               "absent": _("did not appear"), "percent": _("percent"), "questions": _("questions asked"),
               "notes": _("notes"), "identity": _("identity checked"), "draw": _("Draw a ticket"),
-              "failure": _("Technical failure")}
+              "failure": _("Technical failure"), "no_vote": _("no vote"), "signed": _("signed")}
     return {"L": {key: escape_text(label) for key, label in labels.items()},  # escaped once, used as they are
-            "row_base": _url(request, "protocol_row", pk=0)[:-2]}
+            **_protocol_links(request.college.slug)}
 
 
-def _protocol_context(request: HttpRequest, exam, refusal: list[dict] | None = None,
+@lru_cache(maxsize=4096)
+def _protocol_links(slug: str) -> dict[str, str]:
+    """The beginnings of the protocol page's addresses (a row's, a member's line's, a session's), reversed once per
+    process: the page and every row save build their links from them."""
+    def base(name: str) -> str:  # what comes before the pk: …/protocol-rows/0/ → …/protocol-rows/
+        url = reverse(f"commissions:{name}", kwargs={"college": slug, "pk": 0})
+        return url[:url.rindex("/0/") + 1]
+    return {"row_base": base("protocol_row"), "attendance_base": base("protocol_attendance"),
+            "session_base": base("protocol")}
+
+
+def _protocol_context(request: HttpRequest, exam_pk: int, refusal: list[dict] | None = None,
                       amend_form=None) -> dict[str, Any]:
-    protocol = selectors.protocol_full(college=request.college, exam=exam, for_page=True)
+    page = selectors.protocol_page(college=request.college, exam_pk=exam_pk)
+    exam, protocol = page.exam, page.protocol
     context: dict[str, Any] = {"exam": exam, "protocol": protocol, "refusal": refusal or [],
                                "can_edit": False, "member": None, "scale": GRADE_SCALE}
     if protocol is not None:  # the members are in the attendance rows already read
-        member = next((a.member for a in protocol.attendance.all() if a.member.user_id == request.user.pk), None)
+        member = next((a.member for a in page.attendance if a.member.user_id == request.user.pk), None)
     else:
         member = selectors.member_of(commission=exam.commission, user=request.user)
     context["member"] = member
@@ -251,14 +290,16 @@ def _protocol_context(request: HttpRequest, exam, refusal: list[dict] | None = N
     editor = request.access.is_admin or (member is not None and member.role == "secretary")
     context["can_edit"] = editor and protocol is not None and not protocol.is_closed
     if protocol is not None:
-        protocol.exam = exam
-        rows = selectors.protocol_page_rows(college=request.college, protocol=protocol)
-        context["state"] = services.protocol_state(college=request.college, protocol=protocol, results=rows)
-        signed = {s.member_id: s for s in protocol.signatures.all()}
-        context["attendance"] = [(a, signed.get(a.member_id)) for a in protocol.attendance.all()]
+        context["state"] = services.protocol_state(college=request.college, protocol=protocol, page=page)
+        signed = {s.member_id for s in page.signatures}
         labels = _row_labels(request)
+        context["attendance_html"] = mark_safe("".join(  # noqa: S308 (render_attendance_row escapes)
+            render_attendance_row(a, signed=a.member_id in signed, can_edit=context["can_edit"], **labels)
+            for a in page.attendance))
+        session = f"{labels['session_base']}{exam.pk}/protocol/"
+        context["links"] = {"sign": f"{session}sign/", "close": f"{session}close/"}
         context["rows_html"] = mark_safe("".join(  # noqa: S308 (render_row escapes)
-            render_row(r, exam=exam, can_edit=context["can_edit"], **labels) for r in rows))
+            render_row(r, exam=exam, can_edit=context["can_edit"], **labels) for r in page.rows))
         # As services.protocol_sign: every member of the commission, the secretary's line being optional (OQ-10).
         context["can_sign"] = member is not None and not protocol.is_closed
         if exam.is_distance:
@@ -271,10 +312,16 @@ def _protocol_context(request: HttpRequest, exam, refusal: list[dict] | None = N
     return context
 
 
+def _protocol_page(request: HttpRequest, exam_pk: int, refusal: list[dict] | None = None, *, amend_form=None,
+                   status: int = 200) -> HttpResponse:
+    return render(request, "commissions/protocol.html",
+                  _protocol_context(request, exam_pk, refusal, amend_form=amend_form), status=status)
+
+
 @college_view("admin", "staff")
 def protocol(request: HttpRequest, pk: int) -> HttpResponse:
-    exam = _exam_for_protocol(request, pk)
-    return render(request, "commissions/protocol.html", _protocol_context(request, exam))
+    services.protocol_reader_check(access=request.access)
+    return _protocol_page(request, pk)
 
 
 @college_view("admin", "staff")
@@ -285,8 +332,7 @@ def protocol_open(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.protocol_open(college=request.college, by=request.user, exam=exam)
     except (RulesBroken, ValidationError) as exc:
-        return render(request, "commissions/protocol.html", _protocol_context(request, exam, _refusal(exc)),
-                      status=422)
+        return _protocol_page(request, exam.pk, _refusal(exc), status=422)
     return redirect(_url(request, "protocol", pk=exam.pk))
 
 
@@ -299,7 +345,7 @@ def _open_protocol_of(request: HttpRequest, exam) -> Protocol:
 
 def _result_for(request: HttpRequest, pk: int):
     row = selectors.result_row_get(college=request.college, pk=pk)
-    services.protocol_reader_check(access=request.access, exam=row.protocol.exam)
+    services.protocol_reader_check(access=request.access)
     return row
 
 
@@ -357,8 +403,8 @@ def protocol_attendance(request: HttpRequest, pk: int) -> HttpResponse:
     except (VersionConflict, ProtocolLocked) as exc:
         error, status = str(getattr(exc, "message", exc)), 409
         row = selectors.attendance_row_get(college=request.college, pk=row.pk)
-    return render(request, "commissions/_attendance_row.html",
-                  {"a": row, "can_edit": not row.protocol.is_closed, "row_error": error, "exam": exam}, status=status)
+    return HttpResponse(render_attendance_row(row, signed=False, can_edit=not row.protocol.is_closed,
+                                              row_error=error, **_row_labels(request)), status=status)
 
 
 @college_view("admin", "staff")
@@ -383,8 +429,7 @@ def protocol_sign(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.protocol_sign(college=request.college, by=request.user, protocol=protocol)
     except (ProtocolLocked, ValidationError) as exc:
-        return render(request, "commissions/protocol.html", _protocol_context(request, exam, _refusal(exc)),
-                      status=409)
+        return _protocol_page(request, exam.pk, _refusal(exc), status=409)
     messages.success(request, _("You signed the protocol."))
     return redirect(_url(request, "protocol", pk=exam.pk))
 
@@ -399,12 +444,9 @@ def protocol_close(request: HttpRequest, pk: int) -> HttpResponse:
         services.protocol_close(college=request.college, by=request.user, protocol=protocol,
                                 scan=request.FILES.get("signed_scan"))
     except UploadRefused as exc:
-        return render(request, "commissions/protocol.html", _protocol_context(
-            request, exam, [error_item("signed_scan", exc.message, None)]), status=exc.status)
+        return _protocol_page(request, exam.pk, [error_item("signed_scan", exc.message, None)], status=exc.status)
     except (RulesBroken, ValidationError, ProtocolLocked) as exc:
-        status = 409 if isinstance(exc, ProtocolLocked) else 422
-        return render(request, "commissions/protocol.html", _protocol_context(request, exam, _refusal(exc)),
-                      status=status)
+        return _protocol_page(request, exam.pk, _refusal(exc), status=409 if isinstance(exc, ProtocolLocked) else 422)
     messages.success(request, _("The protocol is closed and locked; the results are published."))
     return redirect(_url(request, "protocol", pk=exam.pk))
 
@@ -760,15 +802,13 @@ def protocol_amend(request: HttpRequest, pk: int) -> HttpResponse:
             services.protocol_amend(college=request.college, by=request.user, result=data["result"],
                                     field_name=data["field"], value=data["value"], reason=data["reason"])
         except RulesBroken as exc:
-            return render(request, "commissions/protocol.html",
-                          _protocol_context(request, exam, _refusal(exc), amend_form=form), status=422)
+            return _protocol_page(request, exam.pk, _refusal(exc), amend_form=form, status=422)
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
             messages.success(request, _("The amendment is recorded; a new protocol PDF is being prepared."))
             return redirect(_url(request, "protocol", pk=exam.pk))
-    return render(request, "commissions/protocol.html", _protocol_context(request, exam, amend_form=form),
-                  status=400)
+    return _protocol_page(request, exam.pk, amend_form=form, status=400)
 
 
 def _amend_form(request: HttpRequest, protocol, data=None):
