@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import TypeVar
 
@@ -112,3 +113,26 @@ def _load_order(model: type[Model], fields: tuple[Field, ...]) -> tuple[tuple[st
     position = {field.attname: i for i, field in enumerate(fields)}
     names = tuple(f.attname for f in model._meta.concrete_fields if f.attname in position)
     return names, tuple(position[name] for name in names)
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A hand-written SELECT and the models its columns come from, in order: each row splits back into instances."""
+
+    sql: str
+    parts: tuple[tuple[type[Model], tuple[Field, ...]], ...]
+
+    @property
+    def fields(self) -> tuple[Field, ...]:
+        return tuple(field for _, fields in self.parts for field in fields)
+
+    def rows(self, params: Sequence) -> list[tuple]:
+        return typed_rows(self.sql, params, self.fields)
+
+    def split(self, values: tuple):
+        """The row's instances, one per model of the statement (None where a LEFT JOIN found nothing)."""
+        start = 0
+        for model, fields in self.parts:
+            part = values[start:start + len(fields)]
+            start += len(fields)
+            yield model_from_row(model, fields, part) if part[0] is not None else None

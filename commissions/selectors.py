@@ -11,7 +11,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from attestation.models import Campaign, CampaignGroup, College, Discipline, Program, Student
-from attestation.queries import columns, fields_of, model_from_row, table, typed_rows, unique_or_none
+from attestation.queries import Statement, columns, fields_of, table, unique_or_none
 from attestation.selectors import campaign_get
 from attestation.tenancy import CollegeAccess
 from grading.rules import TRADITIONAL_CHOICES
@@ -290,32 +290,14 @@ _PAGE_ROW = ("id", "student", "status", "percent_raw", "percent", "letter", "tra
              "id_checked", "ticket_number", "origin", "version")
 
 
-@dataclass(frozen=True)
-class _Statement:
-    sql: str
-    parts: tuple[tuple[type, tuple], ...]  # (model, its fields), in the order of the columns
-
-    @property
-    def fields(self) -> tuple:
-        return tuple(field for _, fields in self.parts for field in fields)
-
-    def split(self, values: tuple):
-        """The row's instances, one per model of the statement (None where a LEFT JOIN found nothing)."""
-        start = 0
-        for model, fields in self.parts:
-            part = values[start:start + len(fields)]
-            start += len(fields)
-            yield model_from_row(model, fields, part) if part[0] is not None else None
-
-
 @lru_cache(maxsize=1)
-def _page_statements() -> tuple[_Statement, _Statement, _Statement]:
+def _page_statements() -> tuple[Statement, Statement, Statement]:
     """The page's statements (the session; the members' attendance and signatures; the students' rows), written
     out once per process."""
     exam, commission, discipline, protocol = (fields_of(Exam, _PAGE_EXAM), fields_of(Commission, _PAGE_COMMISSION),
                                               fields_of(Discipline, _PAGE_DISCIPLINE),
                                               fields_of(Protocol, _PAGE_PROTOCOL))
-    session = _Statement(
+    session = Statement(
         f"SELECT {columns('e', exam)}, {columns('c', commission)}, {columns('d', discipline)}, "
         f"{columns('p', protocol)} "
         f"FROM {table(Exam)} e JOIN {table(Commission)} c ON c.id = e.commission_id AND c.college_id = e.college_id "
@@ -326,7 +308,7 @@ def _page_statements() -> tuple[_Statement, _Statement, _Statement]:
     attendance, member, signature = (fields_of(ProtocolAttendance, _PAGE_ATTENDANCE),
                                      fields_of(CommissionMember, _PAGE_MEMBER),
                                      fields_of(ProtocolSignature, _PAGE_SIGNATURE))
-    members = _Statement(
+    members = Statement(
         f"SELECT {columns('a', attendance)}, {columns('m', member)}, {columns('s', signature)} "
         f"FROM {table(ProtocolAttendance)} a "
         f"JOIN {table(CommissionMember)} m ON m.id = a.member_id AND m.college_id = a.college_id "
@@ -335,7 +317,7 @@ def _page_statements() -> tuple[_Statement, _Statement, _Statement]:
         f"WHERE a.college_id = %s AND a.protocol_id = %s ORDER BY m.role, m.id",
         ((ProtocolAttendance, attendance), (CommissionMember, member), (ProtocolSignature, signature)))
     row, name = fields_of(ProtocolResult, _PAGE_ROW), fields_of(Student, ("full_name",))
-    rows = _Statement(
+    rows = Statement(
         f"SELECT {columns('r', row)}, {columns('st', name)} "
         f"FROM {table(ProtocolResult)} r "
         f"JOIN {table(Student)} st ON st.id = r.student_id AND st.college_id = r.college_id "
@@ -360,7 +342,7 @@ class ProtocolPage:
 def protocol_page(*, college: College, exam_pk: int) -> ProtocolPage:
     """The session ``exam_pk`` of the college for the secretary's page (404 for another college's)."""
     session, members, rows = _page_statements()
-    found = typed_rows(session.sql, [college.pk, exam_pk], session.fields)
+    found = session.rows([college.pk, exam_pk])
     if not found:
         raise Http404
     exam, commission, discipline, protocol = session.split(found[0])
@@ -369,14 +351,14 @@ def protocol_page(*, college: College, exam_pk: int) -> ProtocolPage:
         return ProtocolPage(exam, None, [], [], [])
     protocol.exam = exam
     attendance, signatures = [], []
-    for values in typed_rows(members.sql, [college.pk, protocol.pk], members.fields):
+    for values in members.rows([college.pk, protocol.pk]):
         line, member, signature = members.split(values)
         line.member, line.protocol = member, protocol
         attendance.append(line)
         if signature is not None:
             signatures.append(signature)
     page_rows = [ProtocolRow(pk, student_id, StudentName(name), *rest)
-                 for pk, student_id, *rest, name in typed_rows(rows.sql, [college.pk, protocol.pk], rows.fields)]
+                 for pk, student_id, *rest, name in rows.rows([college.pk, protocol.pk])]
     return ProtocolPage(exam, protocol, attendance, signatures, page_rows)
 
 

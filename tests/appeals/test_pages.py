@@ -187,3 +187,35 @@ def test_queue_and_appeal_pages_render_in_every_language(page, cast_a, language)
         response = client.get(url(cast_a, path))
         assert response.status_code == 200 and f'lang="{language}"' in response.content.decode()
     assert page(cast_a.student_user, language=language).get(url(cast_a)).status_code == 200
+
+
+def test_the_queue_reads_by_hand_what_the_orm_reads(page, cast_a, cast_b):
+    """appeals_queue reads its rows by hand (attestation.queries): the same appeals, in the same order, for each
+    status filter; never another college's; nothing for a student."""
+    from appeals import selectors
+    from attestation.tenancy import CollegeAccess
+
+    for cast in (cast_a, cast_b):
+        for student, user in ((cast.student, cast.student_user), (cast.other_student, cast.other_student_user)):
+            entry = result_of(cast, student)
+            with time_machine.travel(FILING_TIME, tick=False):
+                page(user).post(url(cast, f"results/{entry.pk}/"), {"reason": "Келіспеймін"})
+    commission = appeal_commission(cast_a)
+    with scopes_disabled():
+        Appeal.objects.filter(student=cast_a.other_student).update(
+            commission=commission, status=Appeal.Status.DECIDED, outcome=Appeal.Outcome.UPHELD,
+            decided_at=local(date(2026, 6, 17), 9))
+        admin = CollegeAccess(cast_a.college, cast_a.admin, cast_a.admin.memberships.get(college=cast_a.college))
+        for status in ("open", "", Appeal.Status.DECIDED):
+            rows = selectors.appeals_queue(access=admin, status=status, today=date(2026, 6, 17))
+            expected = list(selectors.appeals_list(access=admin, status=status).values_list("pk", flat=True))
+            assert [r.pk for r in rows] == expected and expected
+        (decided,) = selectors.appeals_queue(access=admin, status=Appeal.Status.DECIDED, today=date(2026, 6, 17))
+        assert decided.commission == str(commission)
+        (row,) = selectors.appeals_queue(access=admin, status="open", today=date(2026, 6, 17))
+        assert (row.student, row.group, row.percent, row.status) == (
+            cast_a.student.full_name, cast_a.student.group.name, 62, Appeal.Status.SUBMITTED)
+        assert row.received_at.utcoffset() is not None  # in the college's zone, on SQLite too
+        student = CollegeAccess(cast_a.college, cast_a.student_user,
+                                cast_a.student_user.memberships.get(college=cast_a.college))
+        assert selectors.appeals_queue(access=student, status="", today=date(2026, 6, 17)) == []
