@@ -291,7 +291,8 @@ def _protocol_context(request: HttpRequest, exam_pk: int, refusal: list[dict] | 
     context["can_edit"] = editor and protocol is not None and not protocol.is_closed
     if protocol is not None:
         context["state"] = services.protocol_state(college=request.college, protocol=protocol, page=page)
-        signed = {s.member_id for s in page.signatures}
+        # A signature holds for the version signed (services.protocol_state): after a change the member signs again.
+        signed = {s.member_id for s in page.signatures if s.protocol_version == protocol.version}
         labels = _row_labels(request)
         context["attendance_html"] = mark_safe("".join(  # noqa: S308 (render_attendance_row escapes)
             render_attendance_row(a, signed=a.member_id in signed, can_edit=context["can_edit"], **labels)

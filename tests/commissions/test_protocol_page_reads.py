@@ -104,3 +104,19 @@ def test_attendance_lines_show_signatures_and_save_as_typed(page, cast_a):
     assert saved.content.decode().startswith(f'<li id="attendance-{line.pk}"') and " checked" in saved.content.decode()
     stale = secretary.post(f"{base}protocol-attendance/{line.pk}/", {"version": line.version}, HTTP_HX_REQUEST="true")
     assert stale.status_code == 409 and 'role="alert"' in stale.content.decode()
+
+
+def test_a_signature_of_an_earlier_version_is_not_shown_as_signed(page, cast_a):
+    protocol = protocol_of(cast_a)
+    with scope(college=cast_a.college):
+        chair = User.objects.get(username=f"{cast_a.college.slug}-chair")
+        services.protocol_sign(college=cast_a.college, by=chair, protocol=protocol)
+        line = protocol.attendance.get(member__user=chair)
+        row = ProtocolResult.objects.filter(protocol=protocol).first()
+    base = f"/colleges/{cast_a.college.slug}/attestation/"
+    secretary = page(cast_a.staff)
+    saved = secretary.post(f"{base}protocol-rows/{row.pk}/", {"percent": "81"}, HTTP_HX_REQUEST="true")
+    assert saved.status_code == 200
+    html = secretary.get(f"{base}sessions/{protocol.exam_id}/protocol/").content.decode()
+    chair_line = html[html.index(f'id="attendance-{line.pk}"'):]
+    assert "text-bg-success" not in chair_line[:chair_line.index("</li>")]  # the protocol changed after signing
