@@ -265,12 +265,18 @@ def appeal_assign(*, college: College, by: User, appeal: Appeal, commission) -> 
 # --- Decision (APP-04, OQ-12) --------------------------------------------------------------------------------
 
 
+def _decider(appeal: Appeal, user: User) -> tuple[Any, RuleViolation | None]:
+    """The user's seat on the assigned appeal commission and, when they may not decide, why (APP-02, APP-03)."""
+    member = member_of(commission=appeal.commission, user=user)
+    return member, rules.appeal_decider_check(on_commission=member is not None,
+                                              votes=member is not None and member.votes)
+
+
 def deciding_member(*, appeal: Appeal, user: User):
     """The voting member of the assigned appeal commission linked to the user, or None."""
     if appeal.commission_id is None:
         return None
-    member = member_of(commission=appeal.commission, user=user)
-    refused = rules.appeal_decider_check(on_commission=member is not None, votes=member is not None and member.votes)
+    member, refused = _decider(appeal, user)
     return None if refused else member
 
 
@@ -300,8 +306,7 @@ def appeal_decide(*, college: College, by: User, appeal: Appeal, outcome: str, n
     unassigned = rules.appeal_decidable_check(has_commission=appeal.commission_id is not None)
     if unassigned:
         raise RulesBroken([unassigned], _("The appeal cannot be decided."))
-    member = member_of(commission=appeal.commission, user=by)
-    refused = rules.appeal_decider_check(on_commission=member is not None, votes=member is not None and member.votes)
+    member, refused = _decider(appeal, by)
     if refused:
         raise NotOnCommission(refused.message, refused.rule)
     justification = (justification or "").strip()

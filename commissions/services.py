@@ -797,14 +797,18 @@ def procedure_confirm(*, college: College, by: User, slot: ExamSlot) -> ExamSlot
 # --- Who may do what on a protocol ------------------------------------------------------------------------------------
 
 
+def protocol_keeper(*, access: CollegeAccess, member: CommissionMember | None) -> bool:
+    """The secretary of the session's commission (``member``: the user's seat on it, if any) or a college
+    administrator keeps the protocol."""
+    return access.is_admin or (member is not None and member.role == CommissionMember.Role.SECRETARY)
+
+
 def protocol_editor_check(*, access: CollegeAccess, exam: Exam) -> CommissionMember | None:
-    """The secretary of the session's commission (or a college administrator) keeps the protocol; others 403."""
+    """``protocol_keeper`` or 403; the user's seat on the commission, if any."""
     member = selectors.member_of(commission=exam.commission, user=access.user)
-    if access.is_admin:
-        return member
-    if member is not None and member.role == CommissionMember.Role.SECRETARY:
-        return member
-    raise PermissionDenied(_("Only the commission's secretary keeps this protocol."))
+    if not protocol_keeper(access=access, member=member):
+        raise PermissionDenied(_("Only the commission's secretary keeps this protocol."))
+    return member
 
 
 def protocol_reader_check(*, access: CollegeAccess) -> None:
@@ -1261,6 +1265,7 @@ class ProtocolState:
     present: int
     voting: int
     quorum: int
+    signed: frozenset[int]  # the members whose signature holds: given for the protocol's current version
 
 
 def protocol_state(*, college: College, protocol: Protocol, has_scan: bool | None = None,
@@ -1293,7 +1298,7 @@ def protocol_state(*, college: College, protocol: Protocol, has_scan: bool | Non
     quorum = rules.quorum_check(present=len(present_voters), voting_count=len(voters), is_defence=exam.is_defence)
     if quorum:
         (errors if exam.is_defence else warnings).append(quorum)
-    valid = {s.member_id for s in signatures if s.protocol_version == protocol.version}
+    valid = frozenset(s.member_id for s in signatures if s.protocol_version == protocol.version)
     chair = next((a.member for a in attendance if a.member.role == CommissionMember.Role.CHAIR), None)
     unsigned = [a.member.full_name for a in present_voters if a.member.role != CommissionMember.Role.CHAIR
                 and a.member_id not in valid]
@@ -1308,7 +1313,7 @@ def protocol_state(*, college: College, protocol: Protocol, has_scan: bool | Non
                                             form=exam.form, calendar=calendar)
     if announcement:
         warnings.append(announcement)
-    return ProtocolState(errors, warnings, len(present_voters), len(voters), rules.quorum(len(voters)))
+    return ProtocolState(errors, warnings, len(present_voters), len(voters), rules.quorum(len(voters)), valid)
 
 
 def _result_discipline(college: College, exam: Exam, student: Student) -> Discipline:

@@ -42,6 +42,11 @@ def _refusal(exc: Exception) -> list[dict]:
     return [error_item(None, str(getattr(exc, "message", None) or exc), None)]
 
 
+def _refusal_text(exc: Exception) -> str:
+    """The refusal in one line, each item with its rule, for a row's message."""
+    return " ".join(f"[{i['rule']}] {i['message']}" if i["rule"] else i["message"] for i in _refusal(exc))
+
+
 # --- Commissions ---------------------------------------------------------------------------------------------------
 
 
@@ -286,16 +291,13 @@ def _protocol_context(request: HttpRequest, exam_pk: int, refusal: list[dict] | 
     else:
         member = selectors.member_of(commission=exam.commission, user=request.user)
     context["member"] = member
-    # The rule of services.protocol_editor_check, with the member already read.
-    editor = request.access.is_admin or (member is not None and member.role == "secretary")
-    context["can_edit"] = editor and protocol is not None and not protocol.is_closed
+    context["can_edit"] = (services.protocol_keeper(access=request.access, member=member) and protocol is not None
+                           and not protocol.is_closed)
     if protocol is not None:
-        context["state"] = services.protocol_state(college=request.college, protocol=protocol, page=page)
-        # A signature holds for the version signed (services.protocol_state): after a change the member signs again.
-        signed = {s.member_id for s in page.signatures if s.protocol_version == protocol.version}
+        state = context["state"] = services.protocol_state(college=request.college, protocol=protocol, page=page)
         labels = _row_labels(request)
         context["attendance_html"] = mark_safe("".join(  # noqa: S308 (render_attendance_row escapes)
-            render_attendance_row(a, signed=a.member_id in signed, can_edit=context["can_edit"], **labels)
+            render_attendance_row(a, signed=a.member_id in state.signed, can_edit=context["can_edit"], **labels)
             for a in page.attendance))
         session = f"{labels['session_base']}{exam.pk}/protocol/"
         context["links"] = {"sign": f"{session}sign/", "close": f"{session}close/"}
@@ -381,9 +383,7 @@ def protocol_row(request: HttpRequest, pk: int) -> HttpResponse:
     except ProtocolLocked as exc:
         return _row_response(request, _result_for(request, pk), error=str(exc), status=409)
     except (RulesBroken, ValidationError) as exc:
-        items = _refusal(exc)
-        text = " ".join(f"[{i['rule']}] {i['message']}" if i["rule"] else i["message"] for i in items)
-        return _row_response(request, _result_for(request, pk), error=text, status=422)
+        return _row_response(request, _result_for(request, pk), error=_refusal_text(exc), status=422)
     saved.protocol = row.protocol
     return _row_response(request, saved)
 
@@ -416,9 +416,7 @@ def protocol_draw(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.protocol_ticket_draw(college=request.college, by=request.user, result=row)
     except (RulesBroken, ValidationError, ProtocolLocked) as exc:
-        items = _refusal(exc)
-        text = " ".join(f"[{i['rule']}] {i['message']}" if i["rule"] else i["message"] for i in items)
-        return _row_response(request, _result_for(request, pk), error=text, status=422)
+        return _row_response(request, _result_for(request, pk), error=_refusal_text(exc), status=422)
     return _row_response(request, _result_for(request, pk))
 
 
