@@ -529,8 +529,10 @@ class LockedRowMixin:
             return False
         return Protocol.objects.filter(pk=protocol_id, status=Protocol.Status.CLOSED).exists()
 
-    def save(self, *args, **kwargs):
-        if self._protocol_closed():
+    def save(self, *args, protocol_locked_open: bool = False, **kwargs):
+        # protocol_locked_open: the caller holds the protocol's lock and saw it open (commissions.services), so
+        # nothing can close it before the caller's transaction ends and asking again would be a query for nothing.
+        if not protocol_locked_open and self._protocol_closed():
             raise ProtocolLocked()
         return super().save(*args, **kwargs)
 

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.mail import send_mass_mail
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -40,6 +40,7 @@ from attestation.models import (
     TranscriptEntry,
     User,
 )
+from attestation.queries import table
 from attestation.rules import RulesBroken, RuleViolation
 from attestation.services import notify, transcript_check, transcript_grade
 from attestation.tenancy import CollegeAccess
@@ -803,11 +804,16 @@ def protocol_keeper(*, access: CollegeAccess, member: CommissionMember | None) -
     return access.is_admin or (member is not None and member.role == CommissionMember.Role.SECRETARY)
 
 
+def protocol_keeper_check(*, access: CollegeAccess, member: CommissionMember | None) -> None:
+    """``protocol_keeper`` or 403 (``member``: the user's seat on the commission, already read)."""
+    if not protocol_keeper(access=access, member=member):
+        raise PermissionDenied(_("Only the commission's secretary keeps this protocol."))
+
+
 def protocol_editor_check(*, access: CollegeAccess, exam: Exam) -> CommissionMember | None:
     """``protocol_keeper`` or 403; the user's seat on the commission, if any."""
     member = selectors.member_of(commission=exam.commission, user=access.user)
-    if not protocol_keeper(access=access, member=member):
-        raise PermissionDenied(_("Only the commission's secretary keeps this protocol."))
+    protocol_keeper_check(access=access, member=member)
     return member
 
 
@@ -822,18 +828,28 @@ def protocol_reader_check(*, access: CollegeAccess) -> None:
 # --- Protocol: opening, rows, attendance ------------------------------------------------------------------------------
 
 
-def _locked_protocol(college: College, protocol_id: int) -> Protocol:
-    protocol = (Protocol.objects.select_for_update().select_related("exam__commission", "exam__college")
-                .get(pk=protocol_id, college=college))
+def _open_check(protocol: Protocol) -> None:
     if protocol.is_closed:
         raise ProtocolLocked(_("The protocol is closed and locked for good; corrections are made by an amendment "
                                "with a reason."))
+
+
+def _locked_protocol(college: College, protocol_id: int) -> Protocol:
+    protocol = (Protocol.objects.select_for_update().select_related("exam__commission", "exam__college")
+                .get(pk=protocol_id, college=college))
+    _open_check(protocol)
     return protocol
 
 
 def _bump(protocol: Protocol) -> int:
+    """The protocol's next change number. Only ever called holding the protocol's lock, having seen it open
+    (``_locked_protocol``, ``selectors.result_row_locked``): nothing can close it or bump it meanwhile, so the
+    queryset guard's question (is it closed?) would be a query for nothing on the busiest write; on PostgreSQL the
+    database's own guard (migration commissions 0002) still stands behind this statement."""
     protocol.version += 1
-    Protocol.objects.filter(pk=protocol.pk).update(version=protocol.version)
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table(Protocol)} SET version = %s WHERE id = %s",  # noqa: S608 (a model's table)
+                       [protocol.version, protocol.pk])
     return protocol.version
 
 
@@ -874,6 +890,10 @@ def protocol_open(*, college: College, by: User, exam: Exam) -> Protocol:
 
 
 RESULT_FIELDS = ("status", "percent", "questions", "notes", "id_checked", "id_document_tail")
+# The columns ``_apply_result`` writes, and the change number with its time.
+RESULT_WRITTEN = ("status", "percent_raw", "percent", "letter", "points", "traditional", "questions", "notes",
+                  "id_checked", "id_checked_at", "id_checked_by", "id_document_tail", "updated_by", "version",
+                  "updated_at")
 
 
 def _current_values(row: ProtocolResult) -> dict[str, Any]:
@@ -964,8 +984,28 @@ def protocol_row_save(*, college: College, by: User, result: ProtocolResult, fie
     """Save one student's row as it is typed. ``version`` is the row's version the editor saw: when someone else
     changed the row meanwhile (and the entry differs from what is stored) nothing is saved (409); editing
     different rows never conflicts."""
-    protocol = _locked_protocol(college, result.protocol_id)
-    row = ProtocolResult.objects.select_related("student", "updated_by").get(pk=result.pk, protocol=protocol)
+    row = selectors.result_row_locked(college=college, pk=result.pk).row  # read again under the protocol's lock
+    return _row_save(college=college, by=by, row=row, fields=fields, version=version)
+
+
+@transaction.atomic
+def protocol_row_edit(*, access: CollegeAccess, pk: int, fields: dict[str, Any], version: int | None
+                      ) -> ProtocolResult:
+    """The secretary typing in a row of the protocol page (htmx): ``protocol_row_save`` with the row read once,
+    under the protocol's lock, with the user's seat on the commission: 404 for a row not of the college (or for a
+    student), 403 for anyone who does not keep the protocol. Every keystroke's save is this request
+    (bench/commissions_protocol_page.py)."""
+    edited = selectors.result_row_locked(college=access.college, pk=pk, user=access.user)
+    protocol_reader_check(access=access)
+    protocol_keeper_check(access=access, member=edited.seat)
+    return _row_save(college=access.college, by=access.user, row=edited.row, fields=fields, version=version)
+
+
+def _row_save(*, college: College, by: User, row: ProtocolResult, fields: dict[str, Any], version: int | None
+              ) -> ProtocolResult:
+    """The save of a row read under the protocol's lock (``selectors.result_row_locked``)."""
+    protocol = row.protocol
+    _open_check(protocol)
     values = _normalise_result_input(fields)
     if version is not None and row.version != version:
         if all(_current_values(row)[k] == v for k, v in values.items()):
@@ -975,7 +1015,7 @@ def protocol_row_save(*, college: College, by: User, result: ProtocolResult, fie
     if not changes:
         return row
     row.version = _bump(protocol)
-    row.save()
+    row.save(update_fields=RESULT_WRITTEN, protocol_locked_open=True)
     audit_log(action="protocol.result_saved", college=college, actor=by, obj=row,
               data={"protocol": protocol.pk, "student": row.student_id, "changes": changes})
     return row

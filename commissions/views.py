@@ -363,8 +363,6 @@ def _row_response(request, row, *, error: str = "", status: int = 200) -> HttpRe
 def protocol_row(request: HttpRequest, pk: int) -> HttpResponse:
     """One student's row, saved as it is typed (htmx). A stale version answers 409 with the stored row and a
     message saying who changed it; nothing of the entry is lost silently."""
-    row = _result_for(request, pk)
-    services.protocol_editor_check(access=request.access, exam=row.protocol.exam)
     fields: dict[str, Any] = {}
     for name in ("percent", "questions", "notes", "id_document_tail", "status"):
         if name in request.POST:
@@ -375,17 +373,20 @@ def protocol_row(request: HttpRequest, pk: int) -> HttpResponse:
         fields["id_checked"] = request.POST.get("id_checked") == "on"
     version = request.POST.get("version", "")
     try:
-        saved = services.protocol_row_save(college=request.college, by=request.user, result=row, fields=fields,
+        saved = services.protocol_row_edit(access=request.access, pk=pk, fields=fields,
                                            version=int(version) if version.isdigit() else None)
     except VersionConflict as exc:
-        current = _result_for(request, pk)
-        return _row_response(request, current, error=exc.message, status=409)
+        return _row_response(request, _stored_row(request, pk), error=exc.message, status=409)
     except ProtocolLocked as exc:
-        return _row_response(request, _result_for(request, pk), error=str(exc), status=409)
+        return _row_response(request, _stored_row(request, pk), error=str(exc), status=409)
     except (RulesBroken, ValidationError) as exc:
-        return _row_response(request, _result_for(request, pk), error=_refusal_text(exc), status=422)
-    saved.protocol = row.protocol
+        return _row_response(request, _stored_row(request, pk), error=_refusal_text(exc), status=422)
     return _row_response(request, saved)
+
+
+def _stored_row(request: HttpRequest, pk: int):
+    """The row as stored now, answered with the reason an entry was not saved."""
+    return selectors.result_row_for_editor(college=request.college, pk=pk).row
 
 
 @college_view("admin", "staff")
