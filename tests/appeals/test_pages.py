@@ -219,3 +219,58 @@ def test_the_queue_reads_by_hand_what_the_orm_reads(page, cast_a, cast_b):
         student = CollegeAccess(cast_a.college, cast_a.student_user,
                                 cast_a.student_user.memberships.get(college=cast_a.college))
         assert selectors.appeals_queue(access=student, status="", today=date(2026, 6, 17)) == []
+
+
+def _reads(queries, *tables: str) -> list[str]:
+    """The statements that read these tables, a prepared statement's EXECUTE included (its PREPARE is not a read)."""
+    return [q["sql"] for q in queries.captured_queries if q["sql"].startswith("EXECUTE")
+            or (not q["sql"].startswith("PREPARE") and any(name in q["sql"] for name in tables))]
+
+
+def test_the_filing_page_reads_the_result_by_hand_as_the_orm_does(page, cast_a, cast_b):
+    """student_result reads the student's own result by hand (attestation.queries): the entry as the ORM loads it,
+    its discipline, the open appeal (a decided one does not count); nobody else's result; the page then reads no
+    field the statement left out."""
+    from django.db import connection
+    from django.http import Http404
+    from django.test.utils import CaptureQueriesContext
+
+    from appeals import selectors
+    from attestation.tenancy import CollegeAccess
+
+    entry, theirs = result_of(cast_a), result_of(cast_a, cast_a.other_student)
+    with scopes_disabled():
+        own = CollegeAccess(cast_a.college, cast_a.student_user,
+                            cast_a.student_user.memberships.get(college=cast_a.college))
+        orm = TranscriptEntry.objects.select_related("discipline").get(pk=entry.pk)
+        with time_machine.travel(FILING_TIME, tick=False), CaptureQueriesContext(connection) as queries:
+            row = selectors.student_result(access=own, pk=entry.pk)
+        assert len(_reads(queries, "attestation_transcriptentry")) == 1
+        for field in TranscriptEntry._meta.concrete_fields:
+            assert getattr(row.entry, field.attname) == getattr(orm, field.attname), field.name
+        assert isinstance(row.entry.is_final_attestation, bool)
+        assert (row.entry.discipline.code, row.entry.discipline.display_name) == (
+            orm.discipline.code, orm.discipline.display_name)
+        assert row.open_appeal_id is None and row.window.is_open and not row.monitoring
+        for other in (theirs.pk, 10**9):  # another student's result, a result that does not exist
+            with pytest.raises(Http404):
+                selectors.student_result(access=own, pk=other)
+    with time_machine.travel(FILING_TIME, tick=False):
+        page(cast_a.student_user).post(url(cast_a, f"results/{entry.pk}/"), {"reason": "Келіспеймін"})
+        with scopes_disabled():
+            appeal = Appeal.objects.get(transcript_entry=entry)
+            assert selectors.student_result(access=own, pk=entry.pk).open_appeal_id == appeal.pk
+            Appeal.objects.filter(pk=appeal.pk).update(
+                commission=appeal_commission(cast_a), status=Appeal.Status.DECIDED, outcome=Appeal.Outcome.UPHELD,
+                decided_at=FILING_TIME)
+            assert selectors.student_result(access=own, pk=entry.pk).open_appeal_id is None
+        with CaptureQueriesContext(connection) as queries:
+            html = page(cast_a.student_user).get(url(cast_a, f"results/{entry.pk}/")).content.decode()
+    assert orm.discipline.code in html
+    # The page's own read only: no field of the entry or its discipline loaded afterwards.
+    assert len(_reads(queries, "attestation_transcriptentry", "attestation_discipline")) == 1
+    with scopes_disabled():
+        access = CollegeAccess(cast_b.college, cast_b.student_user,
+                               cast_b.student_user.memberships.get(college=cast_b.college))
+    with pytest.raises(Http404):  # a student of another college
+        selectors.student_result(access=access, pk=entry.pk)
