@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import OUT, setup_django  # noqa: E402
+from bench.common import OUT, setup_django, vacuum_analyze  # noqa: E402
 
 
 def _call(app, environ: dict, bodies) -> int:
@@ -104,6 +104,7 @@ def main() -> None:
     from django.db import connection
 
     requests = _requests(args.pages)
+    vacuum_analyze()  # as the load benchmarks do: planner statistics for the freshly prepared data
     app = get_wsgi_application()
     print(f"{'request':32} {'CPU ms':>8} {'wall ms':>8} {'queries':>8}")
     for label, (environ, body) in requests.items():
