@@ -19,7 +19,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import OUT, bench_env, ensure_postgres_database, python, start, wait_until  # noqa: E402
+from bench.common import (  # noqa: E402
+    OUT,
+    bench_env,
+    busy_share,
+    cpu_times,
+    ensure_postgres_database,
+    python,
+    start,
+    wait_until,
+)
 from bench.pipeline import direct_time  # noqa: E402
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/attestation_bench_grading"
@@ -116,15 +125,19 @@ def main() -> None:
         assert len(jobs) == args.students, len(jobs)
         (stylesheet,) = stylesheets  # the decision and the certificate share the grading print stylesheet
         for _ in range(args.rounds):
+            before = cpu_times()
             timings = {n: direct_time(jobs, n, stylesheet) for n in {args.concurrency, args.worker_processes}}
+            direct_busy = busy_share(before, cpu_times())
             direct_seconds += min(timings.values())
+            before = cpu_times()
             total, decided = pipeline_round()
+            pipeline_busy = busy_share(before, cpu_times())
             pipeline_seconds += total
             decide_seconds += decided
             ratios.append(min(timings.values()) / total)
             print(f"  round {len(ratios)}: direct {args.students / min(timings.values()):5.1f} PDF/s, pipeline "
-                  f"{args.students / total:5.1f} PDF/s ({100 * ratios[-1]:.0f}%), decided in {decided:.1f} s",
-                  flush=True)
+                  f"{args.students / total:5.1f} PDF/s ({100 * ratios[-1]:.0f}%), decided in {decided:.1f} s; "
+                  f"cores busy: direct {100 * direct_busy:.0f}%, pipeline {100 * pipeline_busy:.0f}%", flush=True)
     finally:
         worker.send_signal(signal.SIGTERM)
         worker.wait(timeout=60)

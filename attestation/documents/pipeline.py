@@ -27,6 +27,7 @@ from django_scopes import scopes_disabled
 
 from ..audit import audit_entry, audit_log
 from ..models import AuditEntry, College, Document, User
+from ..queries import update_each
 from .kinds import DocumentKind, get_kind
 from .render import html_render, pdf_from_html, qr_data_uri
 
@@ -126,7 +127,7 @@ def document_enqueue(*, college_id: int, document_id: int) -> bool:
 # A batch's documents go to the broker a few per task: one task, one transaction to start them and one to store
 # them, instead of one of each per document (bench/grading_decisions.py). Small enough that the last tasks of a
 # batch end close together on every core.
-DOCUMENT_CHUNK = 5
+DOCUMENT_CHUNK = 10
 
 
 def documents_enqueue(*, college_id: int, document_ids: list[int]) -> int:
@@ -244,7 +245,7 @@ def documents_render(*, document_ids: list[int]) -> list[int]:
             stored.append(document)
             entries.append(audit_entry(action="document.ready", college=document.college_id, actor=None,
                                        obj=document, data={"sha256": digest, "attempts": document.attempts}))
-        Document.objects.bulk_update(stored, ["file", "sha256", "status", "rendered_at", "last_error"])
+        update_each(Document, stored, ["file", "sha256", "status", "rendered_at", "last_error"])
         AuditEntry.objects.bulk_create(entries)
     return failed
 
