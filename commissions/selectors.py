@@ -434,16 +434,17 @@ def _edited_row(college: College, pk: int, user, *, lock: bool) -> EditedRow:
     return EditedRow(row, member[0] if member else None)
 
 
-def result_row_for_editor(*, college: College, pk: int, user=None) -> EditedRow:
-    """One row of a protocol with its protocol, session and student, and when ``user`` is given their seat on the
-    commission (for ``services.protocol_keeper_check``); 404 if not the college's."""
-    return _edited_row(college, pk, user, lock=False)
-
-
 def result_row_locked(*, college: College, pk: int, user=None) -> EditedRow:
-    """The row as ``result_row_for_editor`` reads it (the seat only when ``user`` is given), its protocol locked
-    (``SELECT … FOR UPDATE``) until the caller's transaction ends: for the services that change the protocol."""
+    """One row of a protocol with its protocol, session and student, and when ``user`` is given their seat on the
+    commission (for ``services.protocol_keeper_check``), its protocol locked (``SELECT … FOR UPDATE``) until the
+    caller's transaction ends: for the services that change the protocol. 404 if not the college's."""
     return _edited_row(college, pk, user, lock=True)
+
+
+def result_row_stored(*, college: College, pk: int) -> ProtocolResult:
+    """The row as ``result_row_locked`` reads it, without the lock: what is stored now, shown with the reason an
+    entry was not saved."""
+    return _edited_row(college, pk, None, lock=False).row
 
 
 def result_row_get(*, college: College, pk: int) -> ProtocolResult:

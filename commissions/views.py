@@ -386,7 +386,7 @@ def protocol_row(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _stored_row(request: HttpRequest, pk: int):
     """The row as stored now, answered with the reason an entry was not saved."""
-    return selectors.result_row_for_editor(college=request.college, pk=pk).row
+    return selectors.result_row_stored(college=request.college, pk=pk)
 
 
 @college_view("admin", "staff")

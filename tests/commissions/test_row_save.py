@@ -37,32 +37,36 @@ def _row(protocol, student) -> ProtocolResult:
                 .get(protocol=protocol, student=student))
 
 
-def test_the_row_for_the_editor_is_what_the_orm_reads(cast_a, cast_b):
+def test_the_row_read_for_a_save_is_what_the_orm_reads(cast_a, cast_b):
     protocol = protocol_of(cast_a)
     with scope(college=cast_a.college):
         services.protocol_row_save(college=cast_a.college, by=cast_a.staff, result=_row(protocol, cast_a.student),
                                    fields={"percent": "87.5", "questions": "Сұрақ 1"}, version=None)
         orm = _row(protocol, cast_a.student)
-        edited = selectors.result_row_for_editor(college=cast_a.college, pk=orm.pk, user=cast_a.staff)
-        row = edited.row
-        for field in ProtocolResult._meta.concrete_fields:
-            if field.attname not in row.get_deferred_fields():
-                assert getattr(row, field.attname) == getattr(orm, field.attname), field.name
-        assert isinstance(row.id_checked, bool) and isinstance(row.percent_raw, Decimal)
-        assert timezone.is_aware(row.updated_at)
-        assert (row.protocol.pk, row.protocol.status, row.protocol.version) == (
-            protocol.pk, "open", orm.protocol.version)
-        exam = orm.protocol.exam
-        assert (row.protocol.exam.mode, row.protocol.exam.form, row.protocol.exam.commission_id) == (
-            exam.mode, exam.form, exam.commission_id)
-        assert row.student.full_name == cast_a.student.full_name
+        with transaction.atomic():
+            edited = selectors.result_row_locked(college=cast_a.college, pk=orm.pk, user=cast_a.staff)
+        for row in (edited.row, selectors.result_row_stored(college=cast_a.college, pk=orm.pk)):
+            for field in ProtocolResult._meta.concrete_fields:
+                if field.attname not in row.get_deferred_fields():
+                    assert getattr(row, field.attname) == getattr(orm, field.attname), field.name
+            assert isinstance(row.id_checked, bool) and isinstance(row.percent_raw, Decimal)
+            assert timezone.is_aware(row.updated_at)
+            assert (row.protocol.pk, row.protocol.status, row.protocol.version) == (
+                protocol.pk, "open", orm.protocol.version)
+            exam = orm.protocol.exam
+            assert (row.protocol.exam.mode, row.protocol.exam.form, row.protocol.exam.commission_id) == (
+                exam.mode, exam.form, exam.commission_id)
+            assert row.student.full_name == cast_a.student.full_name
         # The seat: the secretary's, as member_of finds it; none for the administrator, who sits on no commission.
         assert edited.seat == selectors.member_of(commission=exam.commission, user=cast_a.staff)
         assert edited.seat.role == "secretary"
-        assert selectors.result_row_for_editor(college=cast_a.college, pk=orm.pk, user=cast_a.admin).seat is None
-        assert selectors.result_row_for_editor(college=cast_a.college, pk=orm.pk).seat is None
+        with transaction.atomic():
+            assert selectors.result_row_locked(college=cast_a.college, pk=orm.pk, user=cast_a.admin).seat is None
+            assert selectors.result_row_locked(college=cast_a.college, pk=orm.pk).seat is None
     with scope(college=cast_b.college), pytest.raises(Http404):
-        selectors.result_row_for_editor(college=cast_b.college, pk=orm.pk, user=cast_b.admin)
+        selectors.result_row_stored(college=cast_b.college, pk=orm.pk)
+    with scope(college=cast_b.college), pytest.raises(Http404), transaction.atomic():
+        selectors.result_row_locked(college=cast_b.college, pk=orm.pk, user=cast_b.admin)
 
 
 def test_a_save_reads_the_row_once_and_writes_it_with_its_change_number_and_audit(cast_a):
