@@ -303,8 +303,7 @@ def _protocol_context(request: HttpRequest, exam_pk: int, refusal: list[dict] | 
         context["links"] = {"sign": f"{session}sign/", "close": f"{session}close/"}
         context["rows_html"] = mark_safe("".join(  # noqa: S308 (render_row escapes)
             render_row(r, exam=exam, can_edit=context["can_edit"], **labels) for r in page.rows))
-        # As services.protocol_sign: every member of the commission, the secretary's line being optional (OQ-10).
-        context["can_sign"] = member is not None and not protocol.is_closed
+        context["can_sign"] = services.protocol_signer(member=member, protocol=protocol)
         if exam.is_distance:
             context["acts"] = list(selectors.tech_failure_acts(college=request.college, protocol=protocol))
         if protocol.is_closed:
