@@ -1261,13 +1261,13 @@ def tech_failure_reschedule(*, college: College, by: User, act: TechnicalFailure
 # --- Signing, closing -------------------------------------------------------------------------------------------------
 
 
-@transaction.atomic
 def protocol_signer(*, member: CommissionMember | None, protocol: Protocol) -> bool:
     """Who signs an open protocol: every member of the session's commission (``member``: the user's seat, if any),
     the secretary's line being optional (OQ-10). The page shows the button by this, ``protocol_sign`` decides by it."""
     return member is not None and not protocol.is_closed
 
 
+@transaction.atomic
 def protocol_sign(*, college: College, by: User, protocol: Protocol, ip: str | None = None) -> ProtocolSignature:
     """The requesting user signs as the member linked to them (chair, member; the secretary's signature is
     optional, OQ-10). The signature holds for the version signed: a later change asks for signing again."""

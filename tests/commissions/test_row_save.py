@@ -144,3 +144,22 @@ def test_saves_of_one_protocol_wait_for_each_other(cast_a):
     with scopes_disabled():
         assert Protocol.objects.get(pk=protocol.pk).version == first.version + 1
         assert ProtocolResult.objects.get(pk=second_row.pk).percent == 70
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_locking_services_take_their_own_transaction(cast_a):
+    """Called outside a request (a task, the shell), each service that locks the protocol opens its own transaction:
+    PostgreSQL refuses ``SELECT … FOR UPDATE`` in autocommit."""
+    protocol = protocol_of(cast_a)
+    row = _row(protocol, cast_a.student)
+    with scopes_disabled():
+        chair = User.objects.get(username=f"{cast_a.college.slug}-chair")
+    assert connection.get_autocommit()
+    with scope(college=cast_a.college):
+        signature = services.protocol_sign(college=cast_a.college, by=chair, protocol=protocol)
+        saved = services.protocol_row_save(college=cast_a.college, by=cast_a.staff, result=row,
+                                           fields={"percent": "75"}, version=None)
+        edited = services.protocol_row_edit(access=_access(cast_a, cast_a.staff), pk=row.pk,
+                                            fields={"percent": "76"}, version=saved.version)
+    assert signature.pk and saved.percent == 75 and edited.percent == 76
