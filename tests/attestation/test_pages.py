@@ -271,3 +271,16 @@ def test_the_transcript_page_reads_by_hand_what_the_orm_reads(cast_a, cast_b, la
         with pytest.raises(Http404):  # another college's administrator
             selectors.transcript_page(access=access, student_id=cast_a.student.pk, language=language)
         assert selectors.transcript_documents(access=access, student_id=cast_a.student.pk) == []
+
+
+@pytest.mark.django_db
+def test_student_list_rows_are_escaped_and_link_each_student(page, cast_a):
+    with scopes_disabled():
+        odd = Student.objects.create(college=cast_a.college, group=cast_a.group, iin=valid_iin(),
+                                     full_name='<script>alert("x")</script> & Әлиев')
+    html = page(cast_a.admin).get(college_url(cast_a, "students/")).content.decode()
+    assert "<script>alert" not in html
+    assert f'<a href="{college_url(cast_a, "students/")}{odd.pk}/">&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; ' \
+           f'&amp; Әлиев</a>' in html
+    row = html.split(f"students/{cast_a.student.pk}/", 1)[1].split("</tr>", 1)[0]
+    assert cast_a.student.iin in row and cast_a.group.name in row and cast_a.program.code in row
