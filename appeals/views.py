@@ -77,7 +77,7 @@ def appeals_list(request: HttpRequest) -> HttpResponse:
     access = request.access
     today = request.college.today()
     if access.is_student:
-        appeals = list(selectors.appeals_list(access=access))
+        appeals = selectors.student_appeals(access=access)
         return render(request, "appeals/student.html", {
             "rows": selectors.student_results(access=access, appeals=appeals), "today": today, "appeals": appeals})
     if not access.is_staff_or_admin:

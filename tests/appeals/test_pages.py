@@ -44,7 +44,9 @@ def test_the_students_page_lists_an_appeal_and_links_its_result_reading_appeals_
         appeal = Appeal.objects.get(transcript_entry=entry)
     assert html.count(url(cast_a, f"{appeal.pk}/")) == 2  # in "My appeals" and on its result ("Appeal filed")
     assert url(cast_a, f"results/{entry.pk}/") not in html  # one open appeal per result: no second form
-    assert len([q for q in queries.captured_queries if 'FROM "appeals_appeal"' in q["sql"]]) == 1
+    from appeals import selectors
+
+    assert len(_reads(queries, '"appeals_appeal"', selectors._student_page_statements()[0])) == 1
 
 
 @pytest.mark.parametrize(("language", "word"), [("en", "Filing deadline"), ("ru", "<html lang=\"ru\""),
@@ -221,10 +223,16 @@ def test_the_queue_reads_by_hand_what_the_orm_reads(page, cast_a, cast_b):
         assert selectors.appeals_queue(access=student, status="", today=date(2026, 6, 17)) == []
 
 
-def _reads(queries, *tables: str) -> list[str]:
-    """The statements that read these tables, a prepared statement's EXECUTE included (its PREPARE is not a read)."""
-    return [q["sql"] for q in queries.captured_queries if q["sql"].startswith("EXECUTE")
-            or (not q["sql"].startswith("PREPARE") and any(name in q["sql"] for name in tables))]
+def _reads(queries, tables: str | tuple[str, ...], *statements) -> list[str]:
+    """The statements that read these tables: plain SQL naming one, or the EXECUTE of one of these hand-written
+    statements prepared on PostgreSQL (its PREPARE is not a read)."""
+    from attestation.queries import _prepared_form
+
+    tables = (tables,) if isinstance(tables, str) else tables
+    names = {_prepared_form(statement.sql)[0] for statement in statements}
+    return [q["sql"] for q in queries.captured_queries
+            if (q["sql"].startswith("EXECUTE") and q["sql"].split()[1].split("(")[0] in names)
+            or (not q["sql"].startswith(("PREPARE", "EXECUTE")) and any(name in q["sql"] for name in tables))]
 
 
 def test_the_filing_page_reads_the_result_by_hand_as_the_orm_does(page, cast_a, cast_b):
@@ -245,7 +253,7 @@ def test_the_filing_page_reads_the_result_by_hand_as_the_orm_does(page, cast_a, 
         orm = TranscriptEntry.objects.select_related("discipline").get(pk=entry.pk)
         with time_machine.travel(FILING_TIME, tick=False), CaptureQueriesContext(connection) as queries:
             row = selectors.student_result(access=own, pk=entry.pk)
-        assert len(_reads(queries, "attestation_transcriptentry")) == 1
+        assert len(_reads(queries, "attestation_transcriptentry", selectors._student_result_statement())) == 1
         for field in TranscriptEntry._meta.concrete_fields:
             assert getattr(row.entry, field.attname) == getattr(orm, field.attname), field.name
         assert isinstance(row.entry.is_final_attestation, bool)
@@ -268,9 +276,51 @@ def test_the_filing_page_reads_the_result_by_hand_as_the_orm_does(page, cast_a, 
             html = page(cast_a.student_user).get(url(cast_a, f"results/{entry.pk}/")).content.decode()
     assert orm.discipline.code in html
     # The page's own read only: no field of the entry or its discipline loaded afterwards.
-    assert len(_reads(queries, "attestation_transcriptentry", "attestation_discipline")) == 1
+    assert len(_reads(queries, ("attestation_transcriptentry", "attestation_discipline"),
+                      selectors._student_result_statement())) == 1
     with scopes_disabled():
         access = CollegeAccess(cast_b.college, cast_b.student_user,
                                cast_b.student_user.memberships.get(college=cast_b.college))
     with pytest.raises(Http404):  # a student of another college
         selectors.student_result(access=access, pk=entry.pk)
+
+
+def test_the_students_page_reads_by_hand_what_the_orm_reads(page, cast_a, cast_b):
+    """student_appeals and student_results read the student's own appeals and results by hand: the same rows, in the
+    same order, as the ORM; nothing of another student or college; nothing for an administrator."""
+    from appeals import selectors
+    from attestation.tenancy import CollegeAccess
+
+    entries = [result_of(cast_a), result_of(cast_a, code="FA-DP")]
+    theirs = result_of(cast_a, cast_a.other_student)
+    with time_machine.travel(FILING_TIME, tick=False):
+        for entry in entries:
+            page(cast_a.student_user).post(url(cast_a, f"results/{entry.pk}/"), {"reason": "Келіспеймін"})
+        page(cast_a.other_student_user).post(url(cast_a, f"results/{theirs.pk}/"), {"reason": "Келіспеймін"})
+        with scopes_disabled():
+            own = CollegeAccess(cast_a.college, cast_a.student_user,
+                                cast_a.student_user.memberships.get(college=cast_a.college))
+            appeals = selectors.student_appeals(access=own)
+            orm = list(selectors.appeals_list(access=own))
+            assert len(appeals) == len(entries) and [a.pk for a in appeals] == [a.pk for a in orm]
+            for mine, expected in zip(appeals, orm, strict=True):
+                assert (mine.status, mine.outcome, mine.decision_due, mine.received_at, mine.transcript_entry_id) == (
+                    expected.status, expected.outcome, expected.decision_due, expected.received_at,
+                    expected.transcript_entry_id)
+                assert (mine.transcript_entry.discipline.code, mine.transcript_entry.discipline.display_name) == (
+                    expected.transcript_entry.discipline.code, expected.transcript_entry.discipline.display_name)
+            rows = selectors.student_results(access=own, appeals=appeals)
+            expected_entries = list(TranscriptEntry.objects.filter(student=cast_a.student)
+                                    .order_by("-held_on", "discipline__code"))
+            shown = [r.entry.pk for r in rows]
+            assert shown == [e.pk for e in expected_entries if e.pk in shown]
+            assert {e.pk for e in entries} <= set(shown)
+            assert theirs.pk not in shown and all(r.open_appeal_id for r in rows if r.entry.pk in
+                                                  {e.pk for e in entries})
+            admin = CollegeAccess(cast_a.college, cast_a.admin, cast_a.admin.memberships.get(college=cast_a.college))
+            assert selectors.student_appeals(access=admin) == [] and selectors.student_results(access=admin,
+                                                                                                 appeals=[]) == []
+            other = CollegeAccess(cast_b.college, cast_b.student_user,
+                                  cast_b.student_user.memberships.get(college=cast_b.college))
+            assert selectors.student_appeals(access=other) == []
+            assert not {r.entry.pk for r in selectors.student_results(access=other, appeals=[])} & set(shown)
