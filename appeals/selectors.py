@@ -14,6 +14,7 @@ from django.utils import timezone
 from attestation.calendar import working_calendar
 from attestation.models import AuditEntry, College, Discipline, Group, Student, TranscriptEntry
 from attestation.queries import Statement, columns, fields_of, table, typed_rows
+from attestation.selectors import student_join
 from attestation.tenancy import CollegeAccess
 from commissions.models import Commission
 
@@ -158,11 +159,9 @@ def _student_page_statements() -> tuple[Statement, Statement]:
     appeal = fields_of(Appeal, ("id", "college", "student", "transcript_entry", "status", "outcome", "received_at",
                                 "decision_due"))
     entry_of_appeal = fields_of(TranscriptEntry, ("id", "college", "student", "discipline"))
-    own = f"JOIN {table(Student)} st ON st.id = {{alias}}.student_id AND st.college_id = {{alias}}.college_id " \
-          f"AND st.user_id = %s "
     appeals = Statement(
         f"SELECT {columns('a', appeal)}, {columns('te', entry_of_appeal)}, {columns('d', discipline)} "
-        f"FROM {table(Appeal)} a {own.format(alias='a')}"
+        f"FROM {table(Appeal)} a {student_join('a', own=True)}"
         f"JOIN {table(TranscriptEntry)} te ON te.id = a.transcript_entry_id AND te.college_id = a.college_id "
         f"JOIN {table(Discipline)} d ON d.id = te.discipline_id AND d.college_id = a.college_id "
         f"WHERE a.college_id = %s ORDER BY a.decision_due, a.received_at, a.id",
@@ -170,7 +169,7 @@ def _student_page_statements() -> tuple[Statement, Statement]:
     entry = tuple(TranscriptEntry._meta.concrete_fields)
     results = Statement(
         f"SELECT {columns('te', entry)}, {columns('d', discipline)} "
-        f"FROM {table(TranscriptEntry)} te {own.format(alias='te')}"
+        f"FROM {table(TranscriptEntry)} te {student_join('te', own=True)}"
         f"JOIN {table(Discipline)} d ON d.id = te.discipline_id AND d.college_id = te.college_id "
         f"WHERE te.college_id = %s ORDER BY te.held_on DESC, d.code",
         ((TranscriptEntry, entry), (Discipline, discipline)))
@@ -236,9 +235,8 @@ def _student_result_statement() -> Statement:
         f"SELECT {columns('te', entry)}, {columns('d', discipline)}, "
         f"(SELECT a.id FROM {table(Appeal)} a WHERE a.college_id = te.college_id AND a.transcript_entry_id = te.id "
         f"AND a.status IN ({', '.join(['%s'] * len(OPEN_STATUSES))}) LIMIT 1) "
-        f"FROM {table(TranscriptEntry)} te "
+        f"FROM {table(TranscriptEntry)} te {student_join('te', own=True)}"
         f"JOIN {table(Discipline)} d ON d.id = te.discipline_id AND d.college_id = te.college_id "
-        f"JOIN {table(Student)} st ON st.id = te.student_id AND st.college_id = te.college_id AND st.user_id = %s "
         f"WHERE te.college_id = %s AND te.id = %s",
         ((TranscriptEntry, entry), (Discipline, discipline), (Appeal, appeal)))
 

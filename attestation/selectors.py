@@ -98,19 +98,32 @@ class TranscriptHeading:
     program_name: str  # in the page's language
 
 
-# A transcript row as the page shows it (attestation.views._transcript_rows_html unpacks it in this order).
-_TRANSCRIPT_ROW = ("discipline_id", "discipline__semester", "discipline__code", "discipline__name", "{local_name}",
-                   "discipline__credits", "attempt", "attempt_reason", "percent", "letter", "points", "traditional",
-                   "held_on", "is_final_attestation")
-_HEADING = ("student_id", "student__full_name", "student__iin", "student__group__name",
-            "student__group__program__code", "student__group__program__name", "{local_program}")
+# The transcript heading as ORM lookups: a student without entries is read by them (the rows' statement carries it).
+_HEADING = ("student__full_name", "student__iin", "student__group__name", "student__group__program__code",
+            "student__group__program__name")
+
+
+def student_join(alias: str, *, own: bool) -> str:
+    """``JOIN`` of the student (as ``st``) the rows of ``alias`` belong to, in the same college; ``own``: only when it
+    is the signed-in user's record, the user being the statement's first parameter. How the hand-written reads find
+    a student's own rows through the account, as ``student__user=`` does in the ORM."""
+    return (f"JOIN {table(Student)} st ON st.id = {alias}.student_id AND st.college_id = {alias}.college_id"
+            f"{' AND st.user_id = %s' if own else ''} ")
+
+
+def student_reader_params(access: CollegeAccess) -> list | None:
+    """The leading parameters of a hand-written read of students' records, by who reads (as ``_visible_students``):
+    a student only their own (their user, for ``student_join(own=True)``), administrators and staff anyone's
+    (none); None for anyone else, who reads nothing."""
+    if access.is_student:
+        return [access.user.pk]
+    return [] if access.is_staff_or_admin else None
 
 
 @lru_cache(maxsize=8)
 def _transcript_statement(language: str, own: bool) -> Statement:
     """The page's read by hand, as ``transcript_list`` orders it (attestation.queries: Django compiled the five-table
-    values query in more CPU than PostgreSQL spent running it); ``own``: only the signed-in student's record (the
-    last parameter is the user)."""
+    values query in more CPU than PostgreSQL spent running it); ``own``: only the signed-in student's record."""
     local = language if language in ("kk", "ru") else ""
     student, group = fields_of(Student, ("id", "full_name", "iin")), fields_of(Group, ("name",))
     program = fields_of(Program, ("code", "name", f"name_{local}" if local else "name"))
@@ -120,33 +133,28 @@ def _transcript_statement(language: str, own: bool) -> Statement:
                                         "held_on", "is_final_attestation"))
     sql = (f"SELECT {columns('st', student)}, {columns('g', group)}, {columns('pr', program)}, "
            f"{columns('d', discipline)}, {columns('te', entry)} "
-           f"FROM {table(TranscriptEntry)} te "
+           f"FROM {table(TranscriptEntry)} te {student_join('te', own=own)}"
            f"JOIN {table(Discipline)} d ON d.id = te.discipline_id AND d.college_id = te.college_id "
-           f"JOIN {table(Student)} st ON st.id = te.student_id AND st.college_id = te.college_id "
            f"JOIN {table(Group)} g ON g.id = st.group_id AND g.college_id = te.college_id "
            f"JOIN {table(Program)} pr ON pr.id = g.program_id AND pr.college_id = te.college_id "
-           f"WHERE te.college_id = %s AND te.student_id = %s{' AND st.user_id = %s' if own else ''} "
-           f"ORDER BY d.semester, d.code, te.attempt")
+           f"WHERE te.college_id = %s AND te.student_id = %s ORDER BY d.semester, d.code, te.attempt")
     return Statement(sql, ((Student, student), (Group, group), (Program, program), (Discipline, discipline),
                            (TranscriptEntry, entry)))
 
 
 def transcript_page(*, access: CollegeAccess, student_id: int, language: str) -> tuple[TranscriptHeading, list]:
     """The transcript page's heading and rows in one query: every row carries its student's heading (a student
-    without entries costs a second query, which also gives the 404 of a student the user may not see)."""
-    local = language in ("kk", "ru")
-    if access.is_student:
-        rows = _transcript_statement(language, True).rows([access.college.pk, student_id, access.user.pk])
-    elif access.is_staff_or_admin:
-        rows = _transcript_statement(language, False).rows([access.college.pk, student_id])
-    else:
-        rows = []
-    width = len(_HEADING)
+    without entries costs a second query, which also gives the 404 of a student the user may not see). A row's
+    values come in the order ``attestation.views._transcript_rows_html`` unpacks them (``_transcript_statement``)."""
+    reader = student_reader_params(access)
+    rows = [] if reader is None else _transcript_statement(language, bool(reader)).rows(
+        [*reader, access.college.pk, student_id])
+    width = 1 + len(_HEADING) + 1  # the student's id, the heading, the program in the page's language
     if rows:
         return _heading(rows[0][:width]), [row[width:] for row in rows]
-    program = f"group__program__name_{language}" if local else "group__program__name"
+    program = f"group__program__name_{language}" if language in ("kk", "ru") else "group__program__name"
     student = unique_or_none(_visible_students(access).filter(pk=student_id).values_list(
-        *(field.removeprefix("student__") for field in ("pk", *_HEADING[1:-1], program))))
+        "pk", *(field.removeprefix("student__") for field in _HEADING), program))
     if student is None:
         raise Http404
     return _heading(student), []
@@ -188,25 +196,22 @@ DOCUMENT_ROW_FIELDS = ("id", "title", "language", "status", "verification_token"
 @lru_cache(maxsize=2)
 def _transcript_documents_statement(own: bool) -> Statement:
     """``documents_list(kind="transcript", subject_id=…)`` by hand, for the transcript page; ``own``: only the
-    signed-in student's documents (the user is the third parameter)."""
+    signed-in student's documents."""
     document = fields_of(Document, DOCUMENT_ROW_FIELDS)
-    own_join = (f"JOIN {table(Student)} st ON st.id = doc.student_id AND st.college_id = doc.college_id "
-                f"AND st.user_id = %s " if own else "")
+    only_own = student_join("doc", own=True) if own else ""
     return Statement(
-        f"SELECT {columns('doc', document)} FROM {table(Document)} doc {own_join}"
+        f"SELECT {columns('doc', document)} FROM {table(Document)} doc {only_own}"
         f"WHERE doc.college_id = %s AND doc.kind = 'transcript' AND doc.subject_id = %s "
         f"ORDER BY doc.created_at DESC, doc.id DESC LIMIT %s", ((Document, document),))
 
 
 def transcript_documents(*, access: CollegeAccess, student_id: int, limit: int = 5) -> list[Document]:
     """The student's latest transcript PDFs, as the transcript page lists them."""
-    if access.is_student:
-        statement, params = _transcript_documents_statement(True), [access.user.pk, access.college.pk, student_id]
-    elif access.is_staff_or_admin:
-        statement, params = _transcript_documents_statement(False), [access.college.pk, student_id]
-    else:
+    reader = student_reader_params(access)
+    if reader is None:
         return []
-    return [next(statement.split(values)) for values in statement.rows([*params, limit])]
+    statement = _transcript_documents_statement(bool(reader))
+    return [next(statement.split(values)) for values in statement.rows([*reader, access.college.pk, student_id, limit])]
 
 
 def document_get(*, access: CollegeAccess, pk: int) -> Document:

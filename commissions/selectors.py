@@ -13,7 +13,7 @@ from django.http import Http404
 
 from attestation.models import Campaign, CampaignGroup, College, Discipline, Program, Student
 from attestation.queries import Statement, columns, fields_of, table, unique_or_none
-from attestation.selectors import campaign_get
+from attestation.selectors import campaign_get, student_join
 from attestation.tenancy import CollegeAccess
 from grading.rules import TRADITIONAL_CHOICES
 
@@ -320,8 +320,7 @@ def _page_statements() -> tuple[Statement, Statement, Statement]:
     row, name = fields_of(ProtocolResult, _PAGE_ROW), fields_of(Student, ("full_name",))
     rows = Statement(
         f"SELECT {columns('r', row)}, {columns('st', name)} "
-        f"FROM {table(ProtocolResult)} r "
-        f"JOIN {table(Student)} st ON st.id = r.student_id AND st.college_id = r.college_id "
+        f"FROM {table(ProtocolResult)} r {student_join('r', own=False)}"
         f"JOIN {table(ExamSlot)} sl ON sl.id = r.slot_id AND sl.college_id = r.college_id "
         f"WHERE r.college_id = %s AND r.protocol_id = %s ORDER BY sl.starts_at, r.slot_id",
         ((ProtocolResult, row), (Student, name)))
@@ -403,7 +402,7 @@ def _row_statement(vendor: str, *, seat: bool, lock: bool) -> Statement:
     joins = (f"FROM {table(ProtocolResult)} r "
              f"JOIN {table(Protocol)} p ON p.id = r.protocol_id AND p.college_id = r.college_id "
              f"JOIN {table(Exam)} e ON e.id = p.exam_id AND e.college_id = r.college_id "
-             f"JOIN {table(Student)} st ON st.id = r.student_id AND st.college_id = r.college_id")
+             f"{student_join('r', own=False)}")
     if seat:  # one seat at most: constraint member_account_once_per_commission
         member = fields_of(CommissionMember, _PAGE_MEMBER)
         parts.append((CommissionMember, member))
@@ -411,7 +410,8 @@ def _row_statement(vendor: str, *, seat: bool, lock: bool) -> Statement:
         joins += (f" LEFT JOIN {table(CommissionMember)} m ON m.commission_id = e.commission_id "
                   f"AND m.college_id = r.college_id AND m.user_id = %s")
     sql = f"{select} {joins} WHERE r.college_id = %s AND r.id = %s"
-    if lock and vendor == "postgresql":  # SQLite has no row locks: its writers are serialised by the database
+    # As select_for_update(of=…) decides: where the database has row locks (SQLite has none: it serialises writers).
+    if lock and connection.features.has_select_for_update_of:
         sql += " FOR UPDATE OF p"
     return Statement(sql, tuple(parts))
 
