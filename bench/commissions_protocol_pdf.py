@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import OUT, children, python, setup_django, start, wait_until  # noqa: E402
-from bench.pipeline import direct_time  # noqa: E402
+from bench.pipeline import direct_process_counts, direct_time  # noqa: E402
 
 
 def main() -> None:
@@ -29,7 +29,7 @@ def main() -> None:
     parser.add_argument("--protocols", type=int, default=12, help="distinct protocols (× kk, ru per pass)")
     parser.add_argument("--passes", type=int, default=4)
     parser.add_argument("--concurrency", type=int, default=os.cpu_count() or 2)
-    parser.add_argument("--worker-processes", type=int, default=(os.cpu_count() or 2) + 1)
+    parser.add_argument("--worker-processes", type=int, default=os.cpu_count() or 2)
     args = parser.parse_args()
     redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/8")
     env = setup_django(DATABASE_URL=os.environ.get("BENCH_DATABASE_URL",
@@ -95,7 +95,8 @@ def main() -> None:
         wait_until(lambda: len(children(worker.pid)) > 0, 30)
         for _pass in range(args.passes):
             clear()
-            timings = {n: direct_time(htmls, n, kind.stylesheet) for n in {args.concurrency, args.worker_processes}}
+            counts = direct_process_counts(args.concurrency, args.worker_processes)
+            timings = {n: direct_time(htmls, n, kind.stylesheet) for n in counts}
             direct_seconds += min(timings.values())
             started = time.perf_counter()
             ids = request(jobs)

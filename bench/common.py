@@ -114,3 +114,38 @@ def cpu_times() -> tuple[int, int]:
 
 def busy_share(before: tuple[int, int], after: tuple[int, int]) -> float:
     return (after[0] - before[0]) / max(after[1] - before[1], 1)
+
+
+def process_cpu(labels: dict[int, str] | None = None) -> dict[str, float]:
+    """CPU seconds so far of every running process, summed by what it is: PostgreSQL, Redis, this process, and the
+    processes named in ``labels`` (pid → label) with their children ("… children"). The difference of two readings
+    says where a run's CPU went (processes that ended in between are not counted)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    labels = {os.getpid(): "this process", **(labels or {})}
+    totals: dict[str, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes().split(b"\0", 1)[0].decode(errors="replace")
+        except OSError:
+            continue  # ended while we looked
+        fields = stat.rsplit(")", 1)[1].split()
+        pid, parent, seconds = int(entry.name), int(fields[1]), (int(fields[11]) + int(fields[12])) / tick
+        if pid in labels:
+            label = labels[pid]
+        elif parent in labels:
+            label = labels[parent] + " children"
+        elif command.startswith("postgres"):
+            label = "postgresql"
+        elif "redis-server" in command:
+            label = "redis"
+        else:
+            label = "other"
+        totals[label] = totals.get(label, 0.0) + seconds
+    return totals
+
+
+def process_cpu_spent(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    return {label: after[label] - before.get(label, 0.0) for label in after if after[label] - before.get(label, 0.0)}

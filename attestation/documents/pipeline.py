@@ -89,9 +89,10 @@ class BatchDocument:
 
 
 def documents_request_many(*, college: College, documents: list[BatchDocument], language: str, by: User | None,
-                           batch_key: str = "") -> list[Document]:
+                           batch_key: str = "", batch_end: bool = False) -> list[Document]:
     """``document_request`` for the new subjects of a batch (none has a document yet): the outbox rows and their
-    audit entries in two inserts, all sent to the broker after commit, a few per task (``documents_enqueue``)."""
+    audit entries in two inserts, all sent to the broker after commit, a few per task (``documents_enqueue``;
+    ``batch_end``: these are the batch's last documents)."""
     requested_by = by if by is not None and by.is_authenticated else None
     rows = []
     with translation.override(language):
@@ -106,7 +107,8 @@ def documents_request_many(*, college: College, documents: list[BatchDocument], 
         audit_entry(action="document.requested", college=college, actor=by, obj=row,
                     data={"kind": row.kind, "subject": row.subject_id, "language": language}) for row in rows])
     college_id, document_ids = college.pk, [row.pk for row in rows]
-    transaction.on_commit(lambda: documents_enqueue(college_id=college_id, document_ids=document_ids))
+    transaction.on_commit(lambda: documents_enqueue(college_id=college_id, document_ids=document_ids,
+                                                    batch_end=batch_end))
     return rows
 
 
@@ -125,20 +127,31 @@ def document_enqueue(*, college_id: int, document_id: int) -> bool:
 
 
 # A batch's documents go to the broker a few per task: one task, one transaction to start them and one to store
-# them, instead of one of each per document (bench/grading_decisions.py). Small enough that the last tasks of a
-# batch end close together on every core.
+# them, instead of one of each per document (bench/grading_decisions.py) …
 DOCUMENT_CHUNK = 10
+# … except its last ones, a couple per task. Chunks of ten end up to ten renders apart, and while the last one
+# renders the other cores would sit idle with nothing left to take; in pairs the batch's last tasks end close
+# together on every core.
+DOCUMENT_TAIL_CHUNK = 2
 
 
-def documents_enqueue(*, college_id: int, document_ids: list[int]) -> int:
-    """Many documents of one college (a batch) to the broker, DOCUMENT_CHUNK per task, then the sent ones marked in
-    one statement. A broker outage stops it and is logged, not raised: the relay sends the rest one by one.
-    Returns how many were sent."""
+def document_chunks(document_ids: list[int], *, batch_end: bool = False) -> list[list[int]]:
+    """The documents in the order given, DOCUMENT_CHUNK per task; at the batch's end its last 2 × DOCUMENT_CHUNK
+    DOCUMENT_TAIL_CHUNK per task."""
+    ids = list(document_ids)
+    head = max(len(ids) - 2 * DOCUMENT_CHUNK, 0) if batch_end else len(ids)
+    return ([ids[i:min(i + DOCUMENT_CHUNK, head)] for i in range(0, head, DOCUMENT_CHUNK)]
+            + [ids[i:i + DOCUMENT_TAIL_CHUNK] for i in range(head, len(ids), DOCUMENT_TAIL_CHUNK)])
+
+
+def documents_enqueue(*, college_id: int, document_ids: list[int], batch_end: bool = False) -> int:
+    """Many documents of one college (a batch) to the broker a few per task (``document_chunks``), then the sent
+    ones marked in one statement. A broker outage stops it and is logged, not raised: the relay sends the rest one
+    by one. Returns how many were sent."""
     from ..tasks import render_documents
 
     sent: list[int] = []
-    for start in range(0, len(document_ids), DOCUMENT_CHUNK):
-        chunk = list(document_ids[start:start + DOCUMENT_CHUNK])
+    for chunk in document_chunks(document_ids, batch_end=batch_end):
         try:
             render_documents.apply_async(args=[college_id, chunk], retry=False)
         except Exception as exc:  # kombu raises a variety of connection errors

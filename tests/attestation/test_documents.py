@@ -2,7 +2,6 @@
 tests/attestation/test_worker_pipeline.py runs the same through real Celery workers."""
 
 import hashlib
-import io
 from collections import Counter
 from datetime import timedelta
 
@@ -11,20 +10,16 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
-from pypdf import PdfReader
 
 from attestation.documents import pipeline
 from attestation.documents.kinds import get_kind
 from attestation.models import AuditEntry, Document
 from attestation.tasks import render_documents
+from tests.pdfs import pdf_qr_codes, pdf_text
 
 
 def base(cast):
     return f"/api/v1/colleges/{cast.college.slug}"
-
-
-def pdf_text(content: bytes) -> str:
-    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
 
 
 @pytest.fixture
@@ -54,6 +49,7 @@ def test_a_student_gets_their_transcript_pdf_with_kazakh_text(api, cast_a, reque
     for expected in ("Әбілов Ерлан Серікұлы", "Анатомия", "Қазақ тілі", cast_a.student.iin, "A", "95"):
         assert expected in text, expected
     assert listed["verify_url"].split("/v/")[1].rstrip("/") in text.replace("\n", "")
+    assert pdf_qr_codes(content) == [listed["verify_url"]]  # the printed code scans to the verification page
 
 
 @pytest.mark.django_db
@@ -173,6 +169,21 @@ def ready_audits(ids) -> Counter:
         entries = AuditEntry.objects.filter(action="document.ready", object_type="attestation.document",
                                             object_id__in=[str(i) for i in ids])
         return Counter(entries.values_list("object_id", flat=True))
+
+
+@pytest.mark.parametrize(("count", "batch_end", "sizes"), [
+    (25, False, [10, 10, 5]),
+    (25, True, [5, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2]),  # the batch's last twenty go in pairs
+    (12, True, [2] * 6),
+    (7, True, [2, 2, 2, 1]),
+    (40, True, [10, 10, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2]),
+    (0, True, []),
+])
+def test_a_batch_goes_to_the_broker_in_chunks_smaller_at_its_end(count, batch_end, sizes):
+    ids = list(range(100, 100 + count))
+    chunks = pipeline.document_chunks(ids, batch_end=batch_end)
+    assert [len(chunk) for chunk in chunks] == sizes
+    assert [i for chunk in chunks for i in chunk] == ids  # every document once, in the order given
 
 
 @pytest.mark.django_db

@@ -13,6 +13,8 @@ from attestation.models import Campaign, CampaignGroup, Discipline, Student, Tra
 from attestation.services import transcript_grade
 from grading.models import DecisionBatch, DiplomaDecision, IndividualAttestation
 
+from ..factories import valid_iin
+
 CAMPAIGN_START = date(2027, 5, 25)
 CAMPAIGN_END = date(2027, 6, 20)
 HELD_ON = date(2027, 6, 1)
@@ -133,3 +135,21 @@ def published_result_of(cast) -> TranscriptEntry:
     with scopes_disabled():
         entry = TranscriptEntry.objects.filter(college=cast.college, discipline=components[0]).first()
     return entry or fa_result(cast, cast.student, components[0], 90)
+
+
+def graduates(cast, count: int) -> list[Student]:
+    """The cast's two students and ``count - 2`` more, all admitted with final attestation results (the fourth
+    one unsatisfactory)."""
+    with scopes_disabled():
+        students = [cast.student, cast.other_student, *Student.objects.bulk_create([
+            Student(college=cast.college, group=cast.group, iin=valid_iin(), full_name=f"Түлек {n:02d}")
+            for n in range(count - 2)])]
+    for student in students[2:]:
+        for component in cast.disciplines:
+            grade(cast, student, component, 88)
+    admit(cast, students, number="ADM-1")
+    components = fa_components(cast)
+    for n, student in enumerate(students):
+        for component in components:
+            fa_result(cast, student, component, 40 if n == 3 else 85)
+    return students

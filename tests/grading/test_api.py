@@ -7,10 +7,10 @@ import pytest
 import time_machine
 from django_scopes import scopes_disabled
 
-from attestation.models import AuditEntry, Document, Program
+from attestation.models import AuditEntry, Document, Program, Student
 from grading.models import Admission, AdmissionOrder, DecisionBatch, DiplomaDecision, HonoursConfirmation
 
-from .builders import admit, campaign_of, discipline, fa_components, fa_result, grade, graduate
+from .builders import admit, campaign_of, discipline, fa_components, fa_result, grade, graduate, graduates
 
 AFTER_RESULTS = date(2027, 6, 15)
 
@@ -323,6 +323,33 @@ def test_a_group_batch_decides_everyone_and_reports_refusals(api, cast_a, after_
         assert AuditEntry.objects.filter(college=cast_a.college, action="decision.diploma").count() == 1
         assert AuditEntry.objects.filter(college=cast_a.college, action="document.requested",
                                          object_id=str(again.pk)).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_group_batch_decides_its_first_students_alone_then_the_rest_a_chunk_at_a_time(
+        api, cast_a, after_results, monkeypatch, django_capture_on_commit_callbacks):
+    from attestation.documents import pipeline
+    from grading import selectors, services
+
+    students = graduates(cast_a, 37)
+    sent = []  # what each decided chunk hands to the broker after its commit: (documents, the batch's last?)
+    monkeypatch.setattr(pipeline, "documents_enqueue",
+                        lambda *, college_id, document_ids, batch_end=False: sent.append((document_ids, batch_end)))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api(cast_a.admin).post(f"{base(cast_a)}/decisions/", {"group": cast_a.group.pk}, format="json")
+    assert response.status_code == 202, response.json()
+    assert [(len(ids), batch_end) for ids, batch_end in sent] == [
+        (services.DECISION_FIRST_CHUNK, False), (services.DECISION_CHUNK, False), (2, True)]
+    with scopes_disabled():
+        subjects = dict(Document.objects.filter(college=cast_a.college).values_list("pk", "subject_id"))
+        decided = dict(DiplomaDecision.objects.filter(college=cast_a.college).values_list("pk", "student_id"))
+        batch = DecisionBatch.objects.get(pk=response.json()["id"])
+        evaluated = [e.student_id for e in selectors.evaluate(
+            college=cast_a.college, students=Student.objects.filter(pk__in=[s.pk for s in students]))]
+    # Every student once, in the evaluation's order (by name), one document each.
+    assert [decided[subjects[pk]] for ids, _end in sent for pk in ids] == evaluated
+    assert len(evaluated) == len(students) == 37
+    assert (batch.status, batch.total, batch.processed, batch.refusals) == ("done", 37, 37, [])
 
 
 @pytest.mark.django_db

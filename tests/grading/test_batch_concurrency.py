@@ -13,27 +13,10 @@ from attestation.models import Document, Student
 from grading import services
 from grading.models import DecisionBatch, DiplomaDecision
 
-from ..factories import valid_iin
-from .builders import admit, fa_components, fa_result, grade
+from .builders import graduates
 from .test_api import AFTER_RESULTS, base
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def graduates(cast, count: int) -> list[Student]:
-    with scopes_disabled():
-        students = [cast.student, cast.other_student, *Student.objects.bulk_create([
-            Student(college=cast.college, group=cast.group, iin=valid_iin(), full_name=f"Түлек {n:02d}")
-            for n in range(count - 2)])]
-    for student in students[2:]:
-        for component in cast.disciplines:
-            grade(cast, student, component, 88)
-    admit(cast, students, number="ADM-1")
-    components = fa_components(cast)
-    for n, student in enumerate(students):
-        for component in components:
-            fa_result(cast, student, component, 40 if n == 3 else 85)
-    return students
 
 
 def at_once(*calls):

@@ -4,7 +4,6 @@ the new connection per task that Celery's Django fixup would make (settings.CELE
 attestation.celery.close_old_database_connections)."""
 
 import hashlib
-import math
 import re
 
 import pytest
@@ -12,12 +11,13 @@ import time_machine
 from django.db import connection
 from django_scopes import scopes_disabled
 
-from attestation.documents.pipeline import DOCUMENT_CHUNK
+from attestation.documents.pipeline import document_chunks
 from attestation.models import Document
 
 from ..worker import filesystem_broker, publisher, wait_until, worker
+from .builders import graduates
 from .test_api import AFTER_RESULTS
-from .test_batch_concurrency import graduates, pending_batch, run_in_scope
+from .test_batch_concurrency import pending_batch, run_in_scope
 
 pytestmark = [pytest.mark.worker, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -55,5 +55,7 @@ def test_a_batch_renders_in_chunks_each_document_once_on_one_connection(cast_a, 
     for document in rendered:
         assert hashlib.sha256((documents_dir / document.file.name).read_bytes()).hexdigest() == document.sha256
     received = re.findall(r"Task (attestation\.tasks\.render_documents?)\[[^\]]+\] received", log.read_text())
-    assert received == ["attestation.tasks.render_documents"] * math.ceil(len(students) / DOCUMENT_CHUNK)
+    # The first ten students decided alone, their documents in one task; the last two, the batch's end, in a pair.
+    tasks = document_chunks(list(range(10))) + document_chunks(list(range(2)), batch_end=True)
+    assert received == ["attestation.tasks.render_documents"] * len(tasks) == ["attestation.tasks.render_documents"] * 2
     assert len(worker_connections) == 1, worker_connections  # one connection for all of the worker's tasks

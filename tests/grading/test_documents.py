@@ -1,29 +1,26 @@
 """The grading documents through the existing pipeline (tasks eager): the order on admission, the diploma decision
 and the certificate of completion, read back with pypdf in Kazakh and Russian, with the verification link."""
 
-import io
-
 import pytest
 import time_machine
 from django_scopes import scopes_disabled
-from pypdf import PdfReader
 
 from attestation.models import Program
+from tests.pdfs import pdf_qr_codes, pdf_text
 
 from .builders import graduate
 from .test_api import AFTER_RESULTS, base
 
 
-def pdf_text(content: bytes) -> str:
-    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
-
-
 def fetch(api, cast, document: dict, user=None) -> tuple[dict, str]:
+    """The document as listed and its PDF's text; the PDF's QR code must scan to the verification page."""
     listed = api(user or cast.admin).get(f"{base(cast)}/documents/{document['id']}/").json()
     assert listed["status"] == "ready", listed
     response = api(user or cast.admin).get(f"{base(cast)}/documents/{document['id']}/file/")
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
-    return listed, pdf_text(b"".join(response.streaming_content))
+    content = b"".join(response.streaming_content)
+    assert pdf_qr_codes(content) == [listed["verify_url"]]
+    return listed, pdf_text(content)
 
 
 @pytest.fixture
