@@ -589,13 +589,13 @@ def _batch_evaluation_chunks(*, college: College, students: QuerySet[Student]) -
         tuple[list[selectors.StudentEvaluation], bool]]:
     """The group's evaluations in the evaluation's order (name, id), a chunk at a time, each with whether it is
     the last: the first DECISION_FIRST_CHUNK students evaluated alone, then the rest DECISION_CHUNK at a time."""
-    first_ids = list(students.order_by("full_name", "id").values_list("pk", flat=True)[:DECISION_FIRST_CHUNK])
-    first = selectors.evaluate(college=college, students=students.filter(pk__in=first_ids))
-    if len(first_ids) < DECISION_FIRST_CHUNK:  # the whole group
-        yield first, True
+    # One more id than the first chunk tells whether there is a rest, without evaluating it first.
+    ids = list(students.order_by("full_name", "id").values_list("pk", flat=True)[:DECISION_FIRST_CHUNK + 1])
+    first_ids, more = ids[:DECISION_FIRST_CHUNK], len(ids) > DECISION_FIRST_CHUNK
+    yield selectors.evaluate(college=college, students=students.filter(pk__in=first_ids)), not more
+    if not more:
         return
     rest = selectors.evaluate(college=college, students=students.exclude(pk__in=first_ids))
-    yield first, not rest
     for start in range(0, len(rest), DECISION_CHUNK):
         yield rest[start:start + DECISION_CHUNK], start + DECISION_CHUNK >= len(rest)
 

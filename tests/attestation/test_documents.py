@@ -172,11 +172,11 @@ def ready_audits(ids) -> Counter:
 
 
 @pytest.mark.parametrize(("count", "batch_end", "sizes"), [
-    (25, False, [10, 10, 5]),
-    (25, True, [5, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2]),  # the batch's last twenty go in pairs
+    (45, False, [20, 20, 5]),
+    (25, True, [2] * 12 + [1]),  # the batch's last forty go in pairs
+    (65, True, [20, 5, *[2] * 20]),
     (12, True, [2] * 6),
     (7, True, [2, 2, 2, 1]),
-    (40, True, [10, 10, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2]),
     (0, True, []),
 ])
 def test_a_batch_goes_to_the_broker_in_chunks_smaller_at_its_end(count, batch_end, sizes):

@@ -333,13 +333,29 @@ def test_a_group_batch_decides_its_first_students_alone_then_the_rest_a_chunk_at
 
     students = graduates(cast_a, 37)
     sent = []  # what each decided chunk hands to the broker after its commit: (documents, the batch's last?)
-    monkeypatch.setattr(pipeline, "documents_enqueue",
-                        lambda *, college_id, document_ids, batch_end=False: sent.append((document_ids, batch_end)))
+    monkeypatch.setattr(pipeline, "documents_enqueue", lambda *, college_id, document_ids, batch_end=False: (
+        sent.append((document_ids, batch_end))))
+    events = []  # evaluations and decided chunks, in order: the first chunk before the rest is even evaluated
+    evaluate, decide = selectors.evaluate, services._decisions_create_many
+
+    def evaluate_seen(**kwargs):
+        evaluations = evaluate(**kwargs)
+        events.append(("evaluated", len(evaluations)))
+        return evaluations
+
+    def decide_seen(**kwargs):
+        events.append(("decided", len(kwargs["evaluations"])))
+        return decide(**kwargs)
+
+    monkeypatch.setattr(selectors, "evaluate", evaluate_seen)
+    monkeypatch.setattr(services, "_decisions_create_many", decide_seen)
     with django_capture_on_commit_callbacks(execute=True):
         response = api(cast_a.admin).post(f"{base(cast_a)}/decisions/", {"group": cast_a.group.pk}, format="json")
     assert response.status_code == 202, response.json()
+    monkeypatch.setattr(selectors, "evaluate", evaluate)
     assert [(len(ids), batch_end) for ids, batch_end in sent] == [
         (services.DECISION_FIRST_CHUNK, False), (services.DECISION_CHUNK, False), (2, True)]
+    assert events == [("evaluated", 10), ("decided", 10), ("evaluated", 27), ("decided", 25), ("decided", 2)]
     with scopes_disabled():
         subjects = dict(Document.objects.filter(college=cast_a.college).values_list("pk", "subject_id"))
         decided = dict(DiplomaDecision.objects.filter(college=cast_a.college).values_list("pk", "student_id"))
