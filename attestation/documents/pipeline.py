@@ -128,8 +128,7 @@ def document_enqueue(*, college_id: int, document_id: int) -> bool:
 
 # A batch's documents go to the broker a few per task: one task, one transaction to start them and one to store
 # them, instead of one of each per document. Each task's end leaves a core idle for a few milliseconds (the commit,
-# the files' fsync, the next task's hand-over): twenty per task rather than ten, 91% → 94% of direct WeasyPrint
-# (bench/grading_decisions.py) …
+# the files' fsync, the next task's hand-over), so twenty per task rather than ten (bench/grading_decisions.py) …
 DOCUMENT_CHUNK = 20
 # … except the batch's last forty, a couple per task. Chunks of twenty end up to twenty renders apart, and while the
 # last one renders the other cores would sit idle with nothing left to take; in pairs the batch's last tasks end
