@@ -154,23 +154,21 @@ def update_each(model: type[Model], objects: Sequence[Model], names: Sequence[st
     fields = fields_of(model, names)
     pk = model._meta.pk
     quote = connection.ops.quote_name
-    rows = [[obj.pk, *(field.get_db_prep_save(getattr(obj, field.attname), connection) for field in fields)]
-            for obj in objects]
+    rows = [[*(field.get_db_prep_save(getattr(obj, field.attname), connection) for field in fields), obj.pk]
+            for obj in objects]  # the values in the fields' order, then the primary key
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # VALUES guesses no column types: each value is cast to its column's type.
-            casts = ", ".join(f"%s::{field.db_type(connection)}" for field in (pk, *fields))
+            casts = ", ".join(f"%s::{field.db_type(connection)}" for field in (*fields, pk))
             aliases = ", ".join(f"c{i}" for i in range(len(fields) + 1))
-            assignments = ", ".join(f"{quote(field.column)} = v.c{i}" for i, field in enumerate(fields, start=1))
+            assignments = ", ".join(f"{quote(field.column)} = v.c{i}" for i, field in enumerate(fields))
             values = ", ".join([f"({casts})"] * len(rows))
             cursor.execute(
                 f"UPDATE {table(model)} AS t SET {assignments} FROM (VALUES {values}) AS v({aliases}) "  # noqa: S608
-                f"WHERE t.{quote(pk.column)} = v.c0", [value for row in rows for value in row])
+                f"WHERE t.{quote(pk.column)} = v.c{len(fields)}", [value for row in rows for value in row])
             return
         assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
-        cursor.executemany(
-            f"UPDATE {table(model)} SET {assignments} WHERE {quote(pk.column)} = %s",  # noqa: S608
-            [[*row[1:], row[0]] for row in rows])
+        cursor.executemany(f"UPDATE {table(model)} SET {assignments} WHERE {quote(pk.column)} = %s", rows)  # noqa: S608
 
 
 # --- Prepared statements ---------------------------------------------------------------------------------------------

@@ -224,6 +224,10 @@ def _without_cyclic_gc():
             gc.enable()
 
 
+# The order of a group's evaluations (``evaluate``), which the decision batch also splits the group by.
+EVALUATION_ORDER = ("full_name", "id")
+
+
 def evaluate(*, college: College, students: QuerySet[Student], as_of: date | None = None,
              published_on: date | None = None) -> list[StudentEvaluation]:
     """Admission eligibility with open components (ADM-01, as of ``as_of``: the order date), admission, published
@@ -239,7 +243,7 @@ def _evaluate(*, college: College, students: QuerySet[Student], as_of: date | No
     today = college.today()
     as_of = as_of or today
     published_on = published_on or today
-    people = list(students.filter(college=college).order_by("full_name", "id").values(
+    people = list(students.filter(college=college).order_by(*EVALUATION_ORDER).values(
         "id", "full_name", "iin", "group_id", "group__name", "group__program_id", "group__program__code",
         "group__program__grading_system", "group__study_form", "group__program__qualification",
         "group__program__qualification_kk", "group__program__qualification_ru"))

@@ -587,10 +587,11 @@ DECISION_CHUNK = 25
 
 def _batch_evaluation_chunks(*, college: College, students: QuerySet[Student]) -> Iterator[
         tuple[list[selectors.StudentEvaluation], bool]]:
-    """The group's evaluations in the evaluation's order (name, id), a chunk at a time, each with whether it is
-    the last: the first DECISION_FIRST_CHUNK students evaluated alone, then the rest DECISION_CHUNK at a time."""
+    """The group's evaluations in the evaluation's order (``selectors.EVALUATION_ORDER``), a chunk at a time, each
+    with whether it is the last: the first DECISION_FIRST_CHUNK students evaluated alone, then the rest
+    DECISION_CHUNK at a time."""
     # One more id than the first chunk tells whether there is a rest, without evaluating it first.
-    ids = list(students.order_by("full_name", "id").values_list("pk", flat=True)[:DECISION_FIRST_CHUNK + 1])
+    ids = list(students.order_by(*selectors.EVALUATION_ORDER).values_list("pk", flat=True)[:DECISION_FIRST_CHUNK + 1])
     first_ids, more = ids[:DECISION_FIRST_CHUNK], len(ids) > DECISION_FIRST_CHUNK
     yield selectors.evaluate(college=college, students=students.filter(pk__in=first_ids)), not more
     if not more:
@@ -639,7 +640,7 @@ def decision_batch_run(*, batch_id: int) -> DecisionBatch:
             DecisionBatch.objects.filter(pk=batch.pk).update(processed=processed)
     with transaction.atomic():
         batch = DecisionBatch.objects.select_for_update().get(pk=batch.pk)
-        batch.processed, batch.total = processed, processed
+        batch.processed = batch.total = processed  # every student of the group, as evaluated now
         batch.refusals = refusals
         batch.status = DecisionBatch.Status.DONE
         batch.finished_at = timezone.now()
