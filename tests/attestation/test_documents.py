@@ -300,3 +300,55 @@ def test_a_render_process_that_cannot_warm_up_still_starts(monkeypatch, caplog):
         assert "could not warm up" in caplog.text
     finally:
         gc.unfreeze()
+
+
+def test_a_render_runs_without_the_cyclic_collector_and_frees_its_garbage_once_at_the_end():
+    import gc
+
+    from weasyprint.formatting_structure.boxes import Box
+
+    from attestation.documents.render import pdf_from_html
+
+    collections = []
+
+    def count(phase, info):
+        if phase == "start":
+            collections.append(info["generation"])
+
+    gc.collect()
+    gc.callbacks.append(count)
+    try:
+        pdf = pdf_from_html("<table>" + "<tr><td>Әә Өө Ұұ</td><td>95</td></tr>" * 150 + "</table>")
+    finally:
+        gc.callbacks.remove(count)
+    assert "Әә Өө Ұұ" in pdf_text(pdf)
+    # Tens of thousands of allocations, yet only the one young collection at the end …
+    assert collections == [0]
+    assert gc.isenabled()
+    # … which freed the box tree's reference cycles. type(), not isinstance(): the
+    # latter asks a dead weakref proxy (left by other tests) for __class__ and raises.
+    assert not [o for o in gc.get_objects() if issubclass(type(o), Box)]
+
+
+def test_a_failing_render_turns_the_collector_back_on_and_one_turned_off_elsewhere_stays_off(monkeypatch):
+    import gc
+
+    from weasyprint import HTML
+
+    from attestation.documents.render import pdf_from_html
+
+    def broken(*args, **kwargs):
+        assert not gc.isenabled()
+        raise ValueError("layout failed")
+
+    monkeypatch.setattr(HTML, "write_pdf", broken)
+    with pytest.raises(ValueError, match="layout failed"):
+        pdf_from_html("<p>x</p>")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with pytest.raises(ValueError):
+            pdf_from_html("<p>x</p>")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
