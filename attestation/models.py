@@ -513,7 +513,9 @@ class Document(models.Model):
         READY = "ready", _("ready")
         FAILED = "failed", _("failed")
 
-    college = models.ForeignKey(College, on_delete=models.CASCADE, related_name="documents")
+    # No index of its own: both unique constraints below begin with the college and serve its lookups. Every index
+    # is written three times for each document (requested, rendering, ready), and a batch writes thousands.
+    college = models.ForeignKey(College, on_delete=models.CASCADE, related_name="documents", db_index=False)
     kind = models.CharField(_("kind"), max_length=32)
     subject_id = models.BigIntegerField(_("subject"))
     # The student the document is about, if any: students see exactly their own documents.
@@ -526,14 +528,14 @@ class Document(models.Model):
     file = models.FileField(storage=documents_storage, upload_to=document_upload_to, blank=True)
     sha256 = models.CharField(max_length=64, blank=True)
     # 72 random bits: unique in practice everywhere; the constraint includes the college like every other
-    # (the road to sharding by college stays open), and the public lookup uses the index.
-    verification_token = models.CharField(max_length=32, default=new_verification_token, db_index=True)
+    # (the road to sharding by college stays open), and the public lookup uses document_token_idx.
+    verification_token = models.CharField(max_length=32, default=new_verification_token)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
     worker = models.CharField(max_length=255, blank=True)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                      related_name="+")
-    batch_key = models.CharField(max_length=100, blank=True, db_index=True)
+    batch_key = models.CharField(max_length=100, blank=True)  # which batch asked for it; shown, never searched
     created_at = models.DateTimeField(auto_now_add=True)
     enqueued_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -552,8 +554,12 @@ class Document(models.Model):
             models.UniqueConstraint(fields=["college", "verification_token"], name="document_token_unique"),
         ]
         indexes = [
-            models.Index(fields=["status", "enqueued_at"], name="document_relay_idx"),
-            models.Index(fields=["college", "kind", "subject_id"], name="document_subject_idx"),
+            # Only the documents the relay looks for: a ready one (nearly all of them) leaves this index.
+            models.Index(fields=["status", "enqueued_at"], name="document_relay_idx",
+                         condition=models.Q(status__in=["pending", "rendering"])),
+            # The public verification page looks a document up by its token alone (a plain b-tree: no LIKE index).
+            models.Index(fields=["verification_token"], name="document_token_idx"),
+            # A college's documents of a kind and subject: document_same_input_once begins with these columns.
         ]
 
     def __str__(self) -> str:
