@@ -91,7 +91,7 @@ def decision_payload(*, college: College, subject_id: int, language: str) -> dic
 
 
 def decision_payloads(*, college: College, subject_ids: list[int], language: str) -> dict[int, dict]:
-    """The payloads of many decisions in two queries (a group's batch builds 25 at a time); the one builder of the
+    """The payloads of many decisions in two queries (a group's batch builds 40 at a time); the one builder of the
     content, so a document requested alone and one of a batch hash alike."""
     decisions = list(DiplomaDecision.objects.filter(college=college, pk__in=subject_ids)
                      .select_related("student__group__program", "campaign", "supersedes"))
@@ -102,10 +102,19 @@ def decision_payloads(*, college: College, subject_ids: list[int], language: str
     names = {(row.program_id, row.code): localized(row, "name", language) for row in Discipline.objects.filter(
         college=college, program_id__in=programs, code__in=codes).only("program_id", "code", "name", "name_kk",
                                                                         "name_ru")}
+    # What every decision of a group shares is built once per call, not once per student: the study form's label
+    # alone (Django looks it up in the field's translated choices on every call) was a twentieth of a batch's
+    # deciding (bench/grading_decisions.py). The payloads share these dicts; nothing changes them.
+    college_part, groups, programs_part = _college(college, language), {}, {}
     payloads = {}
     for decision in decisions:
         student = decision.student
-        program_id = student.group.program_id
+        group = student.group
+        program_id = group.program_id
+        if group.pk not in groups:
+            groups[group.pk] = {"group": group.name, "study_form": group.get_study_form_display()}
+        if program_id not in programs_part:
+            programs_part[program_id] = _program(group.program, language)
         results = []
         for row in decision.fa_results:
             band = band_for_letter(row["letter"])
@@ -113,11 +122,10 @@ def decision_payloads(*, college: College, subject_ids: list[int], language: str
                             "traditional_label": str(TRADITIONAL_LABELS.get(row["traditional"], "")),
                             "positive": band is not None and band.letter != "F"})
         payloads[decision.pk] = {
-            "college": _college(college, language),
+            "college": college_part,
             "decision": {"id": decision.pk, "kind": decision.kind, "date": _date(decision.decided_on)},
-            "student": {"id": student.pk, "full_name": student.full_name, "iin": student.iin,
-                        "group": student.group.name, "study_form": student.group.get_study_form_display()},
-            "program": _program(student.group.program, language),
+            "student": {"id": student.pk, "full_name": student.full_name, "iin": student.iin, **groups[group.pk]},
+            "program": programs_part[program_id],
             "campaign": {"academic_year": decision.campaign.academic_year,
                          "starts_on": _date(decision.campaign.starts_on), "ends_on": _date(decision.campaign.ends_on)},
             "qualification": decision.qualification,

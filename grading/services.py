@@ -35,6 +35,7 @@ from attestation.models import (
     TranscriptEntry,
     User,
 )
+from attestation.queries import update_each
 from attestation.rules import RulesBroken, RuleViolation
 from attestation.uploads import DOCUMENT_MAX_BYTES, SCAN_TYPES, upload_check
 
@@ -448,7 +449,7 @@ def _decisions_create_many(*, college: College, by: User | None, evaluations: li
                                                                 d.student_id) for d in decisions])
     for decision, document in zip(decisions, documents, strict=True):
         decision.document = document
-    DiplomaDecision.objects.bulk_update(decisions, ["document"])
+    update_each(DiplomaDecision, decisions, ["document"])
     AuditEntry.objects.bulk_create([
         audit_entry(action=f"decision.{decision.kind}", college=college, actor=by, obj=decision,
                     data=_decision_audit_data(decision, batch)) for decision in decisions])
@@ -580,16 +581,19 @@ def decision_batch_resend_stale(*, batch: DecisionBatch) -> bool:
 
 # A batch decides its students a few per transaction, so that their PDFs render while the rest is decided. The
 # first few go on their own, before the rest of the group is even evaluated: evaluating a group of 300 takes a tenth
-# of a second, in which the other cores would have nothing to render (bench/grading_decisions.py).
+# of a second, in which the other cores would have nothing to render (bench/grading_decisions.py). The rest go
+# two render tasks' worth at a time (pipeline.DOCUMENT_CHUNK), and the last transaction takes what whole chunks
+# leave over: the batch's end, which goes to the broker in shrinking tasks, then always has forty documents or
+# more to even out the cores with.
 DECISION_FIRST_CHUNK = 10
-DECISION_CHUNK = 25
+DECISION_CHUNK = 40
 
 
 def _batch_evaluation_chunks(*, college: College, students: QuerySet[Student]) -> Iterator[
         tuple[list[selectors.StudentEvaluation], bool]]:
     """The group's evaluations in the evaluation's order (``selectors.EVALUATION_ORDER``), a chunk at a time, each
     with whether it is the last: the first DECISION_FIRST_CHUNK students evaluated alone, then the rest
-    DECISION_CHUNK at a time."""
+    DECISION_CHUNK at a time, the last chunk with the remainder (up to twice as many)."""
     # One more id than the first chunk tells whether there is a rest, without evaluating it first.
     ids = list(students.order_by(*selectors.EVALUATION_ORDER).values_list("pk", flat=True)[:DECISION_FIRST_CHUNK + 1])
     first_ids, more = ids[:DECISION_FIRST_CHUNK], len(ids) > DECISION_FIRST_CHUNK
@@ -597,8 +601,10 @@ def _batch_evaluation_chunks(*, college: College, students: QuerySet[Student]) -
     if not more:
         return
     rest = selectors.evaluate(college=college, students=students.exclude(pk__in=first_ids))
-    for start in range(0, len(rest), DECISION_CHUNK):
-        yield rest[start:start + DECISION_CHUNK], start + DECISION_CHUNK >= len(rest)
+    starts = range(0, max(len(rest) // DECISION_CHUNK, 1) * DECISION_CHUNK, DECISION_CHUNK)
+    for start in starts:
+        last = start == starts[-1]
+        yield rest[start:None if last else start + DECISION_CHUNK], last
 
 
 def decision_batch_run(*, batch_id: int) -> DecisionBatch:

@@ -130,19 +130,27 @@ def document_enqueue(*, college_id: int, document_id: int) -> bool:
 # them, instead of one of each per document. Each task's end leaves a core idle for a few milliseconds (the commit,
 # the files' fsync, the next task's hand-over), so twenty per task rather than ten (bench/grading_decisions.py) …
 DOCUMENT_CHUNK = 20
-# … except the batch's last forty, a couple per task. Chunks of twenty end up to twenty renders apart, and while the
-# last one renders the other cores would sit idle with nothing left to take; in pairs the batch's last tasks end
-# close together on every core.
+# … except the batch's last forty, in tasks that shrink towards its end. Chunks of twenty end up to twenty renders
+# apart, and while the last one renders the other cores would sit idle with nothing left to take. Each tail task
+# takes a quarter of what is left (a half per core on two cores), down to a pair: the last tasks end close together
+# on every core, in nine tasks for the forty where pairs took twenty, each with its fixed few milliseconds.
+DOCUMENT_TAIL_SHARE = 4
 DOCUMENT_TAIL_CHUNK = 2
 
 
 def document_chunks(document_ids: list[int], *, batch_end: bool = False) -> list[list[int]]:
-    """The documents in the order given, DOCUMENT_CHUNK per task; at the batch's end its last 2 × DOCUMENT_CHUNK
-    DOCUMENT_TAIL_CHUNK per task (enough to even out two chunks that ended a whole chunk apart)."""
+    """The documents in the order given, DOCUMENT_CHUNK per task; at the batch's end its last 2 × DOCUMENT_CHUNK or
+    more (what whole chunks leave) in tasks of a DOCUMENT_TAIL_SHARE-th of what is left, never fewer than
+    DOCUMENT_TAIL_CHUNK."""
     ids = list(document_ids)
-    head = max(len(ids) - 2 * DOCUMENT_CHUNK, 0) if batch_end else len(ids)
-    return ([ids[i:min(i + DOCUMENT_CHUNK, head)] for i in range(0, head, DOCUMENT_CHUNK)]
-            + [ids[i:i + DOCUMENT_TAIL_CHUNK] for i in range(head, len(ids), DOCUMENT_TAIL_CHUNK)])
+    head = max(len(ids) - 2 * DOCUMENT_CHUNK, 0) // DOCUMENT_CHUNK * DOCUMENT_CHUNK if batch_end else len(ids)
+    chunks = [ids[i:i + DOCUMENT_CHUNK] for i in range(0, head, DOCUMENT_CHUNK)]
+    start = head
+    while start < len(ids):
+        size = max(-(-(len(ids) - start) // DOCUMENT_TAIL_SHARE), DOCUMENT_TAIL_CHUNK)
+        chunks.append(ids[start:start + size])
+        start += size
+    return chunks
 
 
 def documents_enqueue(*, college_id: int, document_ids: list[int], batch_end: bool = False) -> int:

@@ -173,10 +173,12 @@ def ready_audits(ids) -> Counter:
 
 @pytest.mark.parametrize(("count", "batch_end", "sizes"), [
     (45, False, [20, 20, 5]),
-    (25, True, [2] * 12 + [1]),  # the batch's last forty go in pairs
-    (65, True, [20, 5, *[2] * 20]),
-    (12, True, [2] * 6),
+    (40, True, [10, 8, 6, 4, 3, 3, 2, 2, 2]),  # the batch's last forty: a quarter of what is left, down to a pair
+    (25, True, [7, 5, 4, 3, 2, 2, 2]),
+    (65, True, [20, 12, 9, 6, 5, 4, 3, 2, 2, 2]),  # whole chunks of twenty while forty or more remain
+    (12, True, [3, 3, 2, 2, 2]),
     (7, True, [2, 2, 2, 1]),
+    (1, True, [1]),
     (0, True, []),
 ])
 def test_a_batch_goes_to_the_broker_in_chunks_smaller_at_its_end(count, batch_end, sizes):

@@ -332,6 +332,7 @@ def test_a_group_batch_decides_its_first_students_alone_then_the_rest_a_chunk_at
     from grading import selectors, services
 
     students = graduates(cast_a, 37)
+    monkeypatch.setattr(services, "DECISION_CHUNK", 8)  # 40 in production: the group smaller, the same steps
     sent = []  # what each decided chunk hands to the broker after its commit: (documents, the batch's last?)
     monkeypatch.setattr(pipeline, "documents_enqueue", lambda *, college_id, document_ids, batch_end=False: (
         sent.append((document_ids, batch_end))))
@@ -353,9 +354,10 @@ def test_a_group_batch_decides_its_first_students_alone_then_the_rest_a_chunk_at
         response = api(cast_a.admin).post(f"{base(cast_a)}/decisions/", {"group": cast_a.group.pk}, format="json")
     assert response.status_code == 202, response.json()
     monkeypatch.setattr(selectors, "evaluate", evaluate)
-    assert [(len(ids), batch_end) for ids, batch_end in sent] == [
-        (services.DECISION_FIRST_CHUNK, False), (services.DECISION_CHUNK, False), (2, True)]
-    assert events == [("evaluated", 10), ("decided", 10), ("evaluated", 27), ("decided", 25), ("decided", 2)]
+    # 10 alone, then 27 in chunks of 8: the last takes the three a whole chunk leaves over (the batch's end).
+    assert [(len(ids), batch_end) for ids, batch_end in sent] == [(10, False), (8, False), (8, False), (11, True)]
+    assert events == [("evaluated", 10), ("decided", 10), ("evaluated", 27), ("decided", 8), ("decided", 8),
+                      ("decided", 11)]
     with scopes_disabled():
         subjects = dict(Document.objects.filter(college=cast_a.college).values_list("pk", "subject_id"))
         decided = dict(DiplomaDecision.objects.filter(college=cast_a.college).values_list("pk", "student_id"))
