@@ -46,7 +46,7 @@ def render_documents(self, college_id: int, document_ids: list[int]) -> None:
     from .documents.pipeline import document_enqueue, documents_render
 
     try:
-        failed = documents_render(document_ids=document_ids)
+        failed = documents_render(college_id=college_id, document_ids=document_ids)
     except Exception:
         log.exception("chunk %s of college %s failed; its documents are sent one by one", document_ids, college_id)
         failed = document_ids

@@ -192,7 +192,7 @@ def test_a_batch_goes_to_the_broker_in_chunks_smaller_at_its_end(count, batch_en
 def test_a_chunk_of_a_batch_renders_each_document_once(cast_a):
     ids = pending_transcripts(cast_a)
     with scope(college=cast_a.college.pk):
-        assert pipeline.documents_render(document_ids=ids) == []
+        assert pipeline.documents_render(college_id=cast_a.college.pk, document_ids=ids) == []
         documents = {d.language: d for d in Document.objects.filter(pk__in=ids)}
     assert {d.status for d in documents.values()} == {"ready"} and {d.attempts for d in documents.values()} == {1}
     for language, document in documents.items():
@@ -205,10 +205,32 @@ def test_a_chunk_of_a_batch_renders_each_document_once(cast_a):
 
     # A second delivery of the same chunk finds them ready: nothing rendered, stored or audited again.
     with scope(college=cast_a.college.pk):
-        assert pipeline.documents_render(document_ids=ids) == []
+        assert pipeline.documents_render(college_id=cast_a.college.pk, document_ids=ids) == []
         again = {d.pk: (d.attempts, d.sha256, d.file.name) for d in Document.objects.filter(pk__in=ids)}
     assert again == {d.pk: (1, d.sha256, d.file.name) for d in documents.values()}
     assert ready_audits(ids) == {str(i): 1 for i in ids}
+
+
+@pytest.mark.django_db
+def test_a_chunk_starts_only_its_own_colleges_documents_not_yet_ready(cast_a, cast_b):
+    ids, theirs = pending_transcripts(cast_a), pending_transcripts(cast_b, languages=("kk",))
+    with scopes_disabled():
+        Document.objects.filter(pk=ids[1]).update(status=Document.Status.READY)
+    with scope(college=cast_a.college.pk), CaptureQueriesContext(connection) as queries:
+        started = pipeline.documents_start(college_id=cast_a.college.pk, document_ids=[ids[2], *theirs, ids[1], ids[0]])
+    assert len([q for q in queries.captured_queries if "UPDATE" in q["sql"]]) == 1  # marked and read in one
+    # In order, as loaded after the mark, with the payload as the ORM reads it; the ready one and the other
+    # college's document are left alone.
+    assert [d.pk for d in started] == [ids[0], ids[2]]
+    assert {(d.status, d.attempts, d.worker == pipeline._worker_label()) for d in started} == {("rendering", 1, True)}
+    assert all(d.started_at is not None and d.payload["student"] for d in started)
+    with scopes_disabled():
+        stored = dict(Document.objects.filter(pk__in=[*ids, *theirs]).values_list("pk", "status"))
+    assert stored == {ids[0]: "rendering", ids[1]: "ready", ids[2]: "rendering", theirs[0]: "pending"}
+    with scope(college=cast_b.college.pk):
+        assert pipeline.documents_render(college_id=cast_b.college.pk, document_ids=ids) == []  # not theirs
+    with scopes_disabled():
+        assert Document.objects.get(pk=ids[0]).attempts == 1
 
 
 @pytest.mark.django_db
