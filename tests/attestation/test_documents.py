@@ -2,8 +2,10 @@
 tests/attestation/test_worker_pipeline.py runs the same through real Celery workers."""
 
 import hashlib
+import threading
 from collections import Counter
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -209,6 +211,70 @@ def test_a_chunk_of_a_batch_renders_each_document_once(cast_a):
         again = {d.pk: (d.attempts, d.sha256, d.file.name) for d in Document.objects.filter(pk__in=ids)}
     assert again == {d.pk: (1, d.sha256, d.file.name) for d in documents.values()}
     assert ready_audits(ids) == {str(i): 1 for i in ids}
+
+
+def staged_leftovers() -> list[str]:
+    storage = Document._meta.get_field("file").storage
+    return [p.name for p in Path(storage.location).rglob(".tmp-*")]
+
+
+@pytest.mark.django_db
+def test_a_chunk_writes_each_pdf_on_a_thread_while_the_next_renders_and_names_it_under_the_lock(cast_a, monkeypatch):
+    ids = pending_transcripts(cast_a)
+    storage = Document._meta.get_field("file").storage
+    real_stage, real_pdf, events = storage.stage, pipeline.document_pdf, []
+
+    def stage(name, content):
+        events.append(("staged", name, threading.current_thread().name))
+        return real_stage(name, content)
+
+    def pdf(document):
+        events.append(("render", document.pk))
+        if document.language == "ru":
+            # Another delivery of the chunk stored this one meanwhile: its file and figures stay.
+            with scopes_disabled():
+                Document.objects.filter(pk=document.pk).update(status="ready", sha256="theirs", file="theirs.pdf")
+        return real_pdf(document)
+
+    monkeypatch.setattr(storage, "stage", stage)
+    monkeypatch.setattr(pipeline, "document_pdf", pdf)
+    with scope(college=cast_a.college.pk):
+        assert pipeline.documents_render(college_id=cast_a.college.pk, document_ids=ids) == []
+    assert [e[0] for e in events if e[0] == "render"] == ["render"] * 3
+    assert {e[2] for e in events if e[0] == "staged"} != {threading.current_thread().name}  # not this thread
+    with scopes_disabled():
+        documents = {d.language: d for d in Document.objects.filter(pk__in=ids)}
+    assert (documents["ru"].sha256, documents["ru"].file.name) == ("theirs", "theirs.pdf")
+    for language in ("kk", "en"):
+        document = documents[language]
+        assert hashlib.sha256(document.file.read()).hexdigest() == document.sha256
+    assert ready_audits(ids) == {str(documents["kk"].pk): 1, str(documents["en"].pk): 1}
+    assert staged_leftovers() == []  # the staged copy of the one already stored is removed
+
+
+@pytest.mark.django_db
+def test_a_failed_write_stores_nothing_of_the_chunk_and_leaves_no_staged_file(cast_a, monkeypatch):
+    ids = pending_transcripts(cast_a)
+    storage = Document._meta.get_field("file").storage
+    real_stage = storage.stage
+
+    def disk_full_for_the_second(name, content):
+        if len(calls := disk_full_for_the_second.calls) == 1:
+            calls.append(name)
+            raise OSError(28, "No space left on device")
+        calls.append(name)
+        return real_stage(name, content)
+
+    disk_full_for_the_second.calls = []
+    monkeypatch.setattr(storage, "stage", disk_full_for_the_second)
+    with scope(college=cast_a.college.pk), pytest.raises(OSError, match="No space left"):
+        pipeline.documents_render(college_id=cast_a.college.pk, document_ids=ids)
+    with scopes_disabled():
+        assert set(Document.objects.filter(pk__in=ids).values_list("status", flat=True)) == {"rendering"}
+        assert not any(Document.objects.filter(pk__in=ids).values_list("file", flat=True))
+    assert ready_audits(ids) == {}
+    assert len(disk_full_for_the_second.calls) == 3
+    assert staged_leftovers() == []  # the first and the third were written, then removed
 
 
 @pytest.mark.django_db
