@@ -244,15 +244,27 @@ def documents_render(*, college_id: int, document_ids: list[int]) -> list[int]:
     if not documents:
         return []
     storage = Document._meta.get_field("file").storage
-    failed, staged = [], []
+    failed, staged, pages = [], [], []
+
+    def left_out(document: Document) -> None:
+        log.exception("document %s failed in a chunk; it is sent on its own", document.pk)
+        failed.append(document.pk)
+
+    # Every HTML of the chunk first, then every PDF. Done in turn, per document, the template's code came back to a
+    # core whose caches the render had just filled with its own: the page took 1.0 ms of CPU in the worker against
+    # 0.4 ms in a loop of them (bench/grading_decisions.py).
+    for document in documents:
+        try:
+            pages.append((document, document_html(document)))
+        except Exception:
+            left_out(document)
     try:
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pdf-stage") as writer:  # its end waits for all
-            for document in documents:
+            for document, html in pages:
                 try:
-                    pdf = document_pdf(document)
+                    pdf = pdf_from_html(html, get_kind(document.kind).stylesheet)
                 except Exception:
-                    log.exception("document %s failed in a chunk; it is sent on its own", document.pk)
-                    failed.append(document.pk)
+                    left_out(document)
                     continue
                 name = document.file.field.generate_filename(document, f"{document.pk}.pdf")
                 written = writer.submit(storage.stage, name, pdf)
@@ -322,12 +334,16 @@ def _transient_commit() -> None:
 
 def document_pdf(document: Document) -> bytes:
     """The PDF bytes of a document, in the document's own language."""
+    return pdf_from_html(document_html(document), get_kind(document.kind).stylesheet)
+
+
+def document_html(document: Document) -> str:
+    """The HTML of a document, in its own language, for its kind's print stylesheet."""
     kind = get_kind(document.kind)
     if kind is None:
         raise ValueError(f"unknown document kind {document.kind}")
     with translation.override(document.language):
-        html = html_render(kind.template, document_context(document))
-    return pdf_from_html(html, kind.stylesheet)
+        return html_render(kind.template, document_context(document))
 
 
 def document_context(document: Document) -> dict:

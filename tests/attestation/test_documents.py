@@ -222,26 +222,35 @@ def staged_leftovers() -> list[str]:
 def test_a_chunk_writes_each_pdf_on_a_thread_while_the_next_renders_and_names_it_under_the_lock(cast_a, monkeypatch):
     ids = pending_transcripts(cast_a)
     storage = Document._meta.get_field("file").storage
-    real_stage, real_pdf, events = storage.stage, pipeline.document_pdf, []
+    real_stage, real_html, real_pdf, events = storage.stage, pipeline.document_html, pipeline.pdf_from_html, []
 
     def stage(name, content):
-        events.append(("staged", name, threading.current_thread().name))
+        events.append(("staged", threading.current_thread().name))
         return real_stage(name, content)
 
-    def pdf(document):
-        events.append(("render", document.pk))
+    def html(document):
+        events.append(("html", document.language))
         if document.language == "ru":
             # Another delivery of the chunk stored this one meanwhile: its file and figures stay.
             with scopes_disabled():
                 Document.objects.filter(pk=document.pk).update(status="ready", sha256="theirs", file="theirs.pdf")
-        return real_pdf(document)
+        return real_html(document)
+
+    def pdf(html, stylesheet):
+        events.append(("pdf", html[html.index('lang="') + 6:][:2]))
+        return real_pdf(html, stylesheet)
 
     monkeypatch.setattr(storage, "stage", stage)
-    monkeypatch.setattr(pipeline, "document_pdf", pdf)
+    monkeypatch.setattr(pipeline, "document_html", html)
+    monkeypatch.setattr(pipeline, "pdf_from_html", pdf)
     with scope(college=cast_a.college.pk):
         assert pipeline.documents_render(college_id=cast_a.college.pk, document_ids=ids) == []
-    assert [e[0] for e in events if e[0] == "render"] == ["render"] * 3
-    assert {e[2] for e in events if e[0] == "staged"} != {threading.current_thread().name}  # not this thread
+    # Every page of the chunk, then every PDF, each written on another thread (in the order the writes were
+    # handed over, which the staging may interleave with the next render).
+    steps = [e for e in events if e[0] != "staged"]
+    assert steps == [("html", "kk"), ("html", "ru"), ("html", "en"), ("pdf", "kk"), ("pdf", "ru"), ("pdf", "en")]
+    threads = {e[1] for e in events if e[0] == "staged"}
+    assert len([e for e in events if e[0] == "staged"]) == 3 and threading.current_thread().name not in threads
     with scopes_disabled():
         documents = {d.language: d for d in Document.objects.filter(pk__in=ids)}
     assert (documents["ru"].sha256, documents["ru"].file.name) == ("theirs", "theirs.pdf")
@@ -300,16 +309,23 @@ def test_a_chunk_starts_only_its_own_colleges_documents_not_yet_ready(cast_a, ca
 
 
 @pytest.mark.django_db
-def test_a_document_failing_in_a_chunk_goes_on_alone_and_the_others_are_stored(cast_a, monkeypatch):
+@pytest.mark.parametrize("step", ["html", "pdf"])
+def test_a_document_failing_in_a_chunk_goes_on_alone_and_the_others_are_stored(cast_a, monkeypatch, step):
     ids = pending_transcripts(cast_a)
-    real = pipeline.document_pdf
+    real_html, real_pdf = pipeline.document_html, pipeline.pdf_from_html
 
-    def russian_disk_full(document):
-        if document.language == "ru":
+    def russian_html(document):
+        if step == "html" and document.language == "ru":
             raise OSError(28, "No space left on device")
-        return real(document)
+        return real_html(document)
 
-    monkeypatch.setattr(pipeline, "document_pdf", russian_disk_full)
+    def russian_pdf(html, stylesheet):
+        if step == "pdf" and 'lang="ru"' in html:
+            raise OSError(28, "No space left on device")
+        return real_pdf(html, stylesheet)
+
+    monkeypatch.setattr(pipeline, "document_html", russian_html)
+    monkeypatch.setattr(pipeline, "pdf_from_html", russian_pdf)
     render_documents.apply(args=[cast_a.college.pk, ids])  # eager: the failing one through render_document
     with scopes_disabled():
         documents = {d.language: d for d in Document.objects.filter(pk__in=ids)}
