@@ -154,8 +154,10 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "processed_folder": str(BROKER_DIR / "processed"),
         "store_processed": False,
         # Kombu looks at the folder once a second by default: a batch's chunks then waited up to a second each, the
-        # cores idle (bench/grading_decisions.py), and a single PDF took a second longer to appear in the demo.
-        "polling_interval": 0.1,
+        # cores idle (bench/grading_decisions.py), and a single PDF took a second longer to appear in the demo. At
+        # 0.1 s a batch still started 0.1 s late, twice (its own task, then its first chunk's); a look at an empty
+        # folder costs the worker a few microseconds, fifty times a second.
+        "polling_interval": 0.02,
     }
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
