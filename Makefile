@@ -41,6 +41,7 @@ bench: setup
 	$(PY) bench/pages.py
 	$(PY) bench/grading_evaluation.py
 	$(PY) bench/grading_decisions.py
+	$(PY) bench/render_collector.py
 	$(PY) bench/commissions_protocol_page.py
 	$(PY) bench/commissions_protocol_pdf.py
 	$(PY) bench/appeals_pages.py

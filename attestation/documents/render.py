@@ -79,9 +79,9 @@ def pdf_from_html(html: str, stylesheet: str = "print.css") -> bytes:
 def cyclic_collector_paused() -> Iterator[None]:
     """Python's cyclic garbage collector off for the length of a render, and the render's garbage collected once at
     its end. A render builds a box tree that lives until the PDF is written, and WeasyPrint's allocations set off a
-    young collection every few hundred objects, each walking whatever is still alive: about five percent of a
-    one-page decision, more in a worker whose task holds its chunk's documents meanwhile, and a quarter of a
-    62-page table (11.6 → 8.5 s at the same peak memory; bench/grading_decisions.py). The render leaves about five
+    young collection every few hundred objects, each walking whatever is still alive: 3–5% of a one-page decision,
+    more in a worker whose task holds its chunk's documents meanwhile, and 30% of a table of 3,000 rows (10.5 → 7.5 s
+    of CPU, peak memory 425 → 432 MB; bench/render_collector.py). The render leaves about five
     thousand objects in reference cycles, which one collection of the young generation frees. A collector someone
     else turned off stays off."""
     enabled = gc.isenabled()
