@@ -558,8 +558,9 @@ class Document(models.Model):
             models.Index(fields=["status", "enqueued_at"], name="document_relay_idx",
                          condition=models.Q(status__in=["pending", "rendering"])),
             # The public verification page looks a document up by its token alone (a plain b-tree: no LIKE index).
+            # A college's documents of a kind and subject need no index of their own: document_same_input_once
+            # begins with those columns.
             models.Index(fields=["verification_token"], name="document_token_idx"),
-            # A college's documents of a kind and subject: document_same_input_once begins with these columns.
         ]
 
     def __str__(self) -> str:

@@ -9,6 +9,7 @@ Each measurement runs in a fresh forked process, so the peak memory (ru_maxrss) 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import multiprocessing
 import resource
@@ -36,19 +37,11 @@ def _measure(html: str, repeat: int, paused: bool, stylesheet: str, out) -> None
     render.renderer_warm()
     gc.freeze()  # as a worker's render process does (attestation.celery.settle_render_process)
     if not paused:  # the render as it was: the collector on throughout
-        render.cyclic_collector_paused = _collector_on
+        render.cyclic_collector_paused = contextlib.nullcontext
     started = time.process_time()
     for _ in range(repeat):
         render.pdf_from_html(html, stylesheet)
     out.send(((time.process_time() - started) / repeat, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
-
-
-class _collector_on:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
 
 
 def measure(html: str, repeat: int, paused: bool, stylesheet: str = "print.css") -> tuple[float, float]:

@@ -15,9 +15,10 @@ import json
 import logging
 import os
 import socket
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import NamedTuple
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
@@ -267,30 +268,38 @@ def documents_render(*, college_id: int, document_ids: list[int]) -> list[int]:
                     left_out(document)
                     continue
                 name = document.file.field.generate_filename(document, f"{document.pk}.pdf")
-                written = writer.submit(storage.stage, name, pdf)
-                staged.append((document, name, hashlib.sha256(pdf).hexdigest(), written))
+                staged.append(StagedPdf(document, name, hashlib.sha256(pdf).hexdigest(),
+                                        writer.submit(storage.stage, name, pdf)))
         if staged:
-            _documents_store(staged)
+            _documents_store(staged, storage)
     finally:
-        for *_item, written in staged:
-            if written.exception() is None:
-                storage.discard(written.result())  # not placed (already ready, or the store failed); gone if placed
+        for item in staged:
+            if item.written.exception() is None:  # not placed (already ready, or the store failed); gone if placed
+                storage.discard(item.written.result())
     return failed
 
 
-def _documents_store(staged: list) -> None:
+class StagedPdf(NamedTuple):
+    """A rendered document whose PDF is being written to a temporary file (``written``: its path, or the error)."""
+
+    document: Document
+    name: str
+    sha256: str
+    written: Future
+
+
+def _documents_store(staged: list[StagedPdf], storage) -> None:
     """The store's transaction: the staged files of the documents still not ready get their names and the rows say
     ready, with one audit entry each. A write that failed raises here, and the chunk goes on one by one."""
     with transaction.atomic():
         # Another delivery of the same chunk (or the document's own task) may have finished some: keep their files.
-        open_ids = set(Document.objects.select_for_update().filter(pk__in=[item[0].pk for item in staged])
+        open_ids = set(Document.objects.select_for_update().filter(pk__in=[item.document.pk for item in staged])
                        .exclude(status=Document.Status.READY).values_list("pk", flat=True))
         stored, entries, rendered_at = [], [], timezone.now()
         for document, name, digest, written in staged:
             tmp_path = written.result()  # raises what the write raised
             if document.pk not in open_ids:
                 continue
-            storage = document.file.storage
             storage.place(tmp_path, name)
             document.file = name
             document.sha256, document.status, document.rendered_at, document.last_error = (

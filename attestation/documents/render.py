@@ -7,9 +7,6 @@ re-reads fonts and re-parses CSS otherwise: 20–40% of a one-page render, bench
 from __future__ import annotations
 
 import base64
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from functools import cache
 from io import BytesIO
 
@@ -17,6 +14,8 @@ import zxingcpp
 from django.conf import settings
 from django.template.loader import render_to_string
 from PIL import Image
+
+from ..collector import cyclic_collector_paused
 
 DOCUMENT_TEMPLATES = settings.BASE_DIR / "templates" / "documents"
 PRINT_CSS = DOCUMENT_TEMPLATES / "print.css"
@@ -69,26 +68,10 @@ def html_render(template: str, context: dict) -> str:
 def pdf_from_html(html: str, stylesheet: str = "print.css") -> bytes:
     from weasyprint import HTML
 
+    # A render builds a box tree that lives until the PDF is written; young collections walking it took 3–5% of a
+    # one-page decision and 27–30% of a table of 3,000 rows (10.0–10.5 → 7.3–7.5 s of CPU, peak memory 425 → 432 MB;
+    # bench/render_collector.py).
     with cyclic_collector_paused():
         return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
             stylesheets=[_print_stylesheet(stylesheet)], font_config=_font_config()
         )
-
-
-@contextmanager
-def cyclic_collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off for the length of a render, and the render's garbage collected once at
-    its end. A render builds a box tree that lives until the PDF is written, and WeasyPrint's allocations set off a
-    young collection every few hundred objects, each walking whatever is still alive: 3–5% of a one-page decision,
-    more in a worker whose task holds its chunk's documents meanwhile, and 30% of a table of 3,000 rows (10.5 → 7.5 s
-    of CPU, peak memory 425 → 432 MB; bench/render_collector.py). The render leaves about five
-    thousand objects in reference cycles, which one collection of the young generation frees. A collector someone
-    else turned off stays off."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-            gc.collect(0)
