@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class MonitoringConfig(AppConfig):
     name = "monitoring"
     verbose_name = _("Monitoring of educational achievements")
+
+    def ready(self) -> None:
+        from attestation.menus import MenuItem, register
+
+        from . import documents  # noqa: F401  (registers the notice, seating sheet and violation act kinds)
+
+        register(MenuItem(_("Monitoring of educational achievements (ББЖМ)"), "college_monitoring:rounds",
+                          frozenset({"admin"}), order=90))
