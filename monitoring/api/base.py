@@ -7,8 +7,9 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_scopes import scopes_disabled
-from rest_framework import permissions, serializers
+from rest_framework import permissions, renderers, serializers
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.settings import api_settings
 
 from attestation.errors import ApiError, Conflict, PayloadTooLarge, UnsupportedFile, error_item
 from attestation.imports import ImportFileError
@@ -25,11 +26,32 @@ class MonitoringPermission(permissions.BasePermission):
         return bool(request.user and request.user.is_authenticated and selectors.viewer_for(request.user))
 
 
+class CsvRenderer(renderers.BaseRenderer):
+    """Lets ``?format=csv`` through DRF's content negotiation (API.md names that parameter); the views answer the
+    file themselves, and anything else (an error) is answered as JSON by ``finalize_response``."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data
+
+
 class MonitoringViewMixin:
     """The authorities' area has no college in its URL: the scope is disabled for the request, and every read goes
     through the viewer's selectors instead (DESIGN.md "Monitoring")."""
 
     permission_classes = [MonitoringPermission]
+    renderer_classes = [*api_settings.DEFAULT_RENDERER_CLASSES, CsvRenderer]
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if isinstance(getattr(response, "accepted_renderer", None), CsvRenderer):
+            # Only the views' own files are CSV: an answer with data (an error, a JSON body) stays JSON.
+            response.accepted_renderer = renderers.JSONRenderer()
+            response.accepted_media_type = "application/json"
+        return response
 
     def dispatch(self, request, *args, **kwargs):
         with scopes_disabled():
@@ -50,6 +72,9 @@ class MonitoringViewMixin:
         return self._round
 
     def require(self, *kinds: str) -> None:
+        """403 unless the viewer is of these kinds; a round of the URL they cannot see is 404 first."""
+        if "round_pk" in self.kwargs:
+            self.round  # noqa: B018 — raises 404 for a round the viewer cannot see
         if self.viewer.kind not in kinds:
             raise PermissionDenied(_("This is done by: %(who)s.") % {"who": ", ".join(str(KIND_LABELS[k])
                                                                                        for k in kinds)})

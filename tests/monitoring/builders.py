@@ -13,10 +13,11 @@ import time_machine
 from django_scopes import scopes_disabled
 
 from attestation.models import College, Group, Membership, Program, Role, Student
+from attestation.rules import iin_control_digit
 from monitoring import rules
 from monitoring.models import DrawVersion, Participant, Round, RoundCollege
 from monitoring.services import rounds as services
-from tests.factories import user_make, valid_iin
+from tests.factories import user_make
 
 ALMATY = ZoneInfo("Asia/Almaty")
 YEAR = 2026
@@ -26,6 +27,16 @@ TESTING_DAY = datetime(2026, 11, 16, 9, 0, tzinfo=ALMATY)
 BEFORE_THE_DAY = datetime(2026, 11, 13, 12, 0, tzinfo=ALMATY)  # the Friday before
 AFTER_TESTING = datetime(2026, 11, 18, 12, 0, tzinfo=ALMATY)
 _serial = itertools.count(1)
+_iins = itertools.count(1)
+
+
+def unique_iin() -> str:
+    """A valid IIN never given before in this process (random ones collide among thousands of students)."""
+    while True:
+        first = f"0701015{next(_iins):04d}"
+        control = iin_control_digit(first)
+        if control is not None:
+            return first + str(control)
 
 
 def local(day: date, hour: int, minute: int = 0) -> datetime:
@@ -44,10 +55,11 @@ def college_with_students(slug: str, *, region: str = "astana", territory: str =
         for year, count in ((2, second_year), (3, third_year)):
             group = Group.objects.create(college=college, program=program, name=f"{slug[:10]}-{year}",
                                          year_of_study=year)
-            Student.objects.bulk_create([Student(college=college, group=group, iin=valid_iin(),
+            Student.objects.bulk_create([Student(college=college, group=group, iin=unique_iin(),
                                                  full_name=f"Студент {slug} {year}-{n:03d}") for n in range(count)])
         if admin:
-            Membership.objects.create(college=college, user=user_make(f"{slug}-admin"), role=Role.ADMIN)
+            Membership.objects.create(college=college, role=Role.ADMIN,
+                                      user=user_make(f"{slug}-admin", email=f"{slug}-admin@example.kz"))
     return college
 
 
