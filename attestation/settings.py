@@ -261,6 +261,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CommissionKindEnum": "commissions.models.CommissionKind",
         "ReadmissionReasonEnum": "commissions.models.ReadmissionReason",
+        "CohortEnum": "monitoring.models.Cohort",
+        "CancelBasisEnum": "monitoring.models.CancelBasis",
     },
 }
 

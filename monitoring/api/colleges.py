@@ -11,7 +11,7 @@ from django.http import FileResponse, Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
@@ -79,7 +79,8 @@ class RoundCollegeSerializer(serializers.ModelSerializer):
         received = timezone.localtime(rc.results_imported_at).date() if rc.results_imported_at else None
         return (received or timezone.localdate()) > due
 
-    def get_notice(self, rc) -> dict | None:
+    @extend_schema_field(DocumentLinkSerializer(allow_null=True))
+    def get_notice(self, rc):
         document = rc.notice_document
         return document_link(document, rc.round_id) if document else None
 
@@ -287,7 +288,8 @@ class ActSerializer(serializers.ModelSerializer):
                   "signed_scan", "documents", "created_at"]
         read_only_fields = ["decision", "testee_name", "created_at"]
 
-    def get_documents(self, act) -> list[DocumentLinkSerializer]:
+    @extend_schema_field(DocumentLinkSerializer(many=True))
+    def get_documents(self, act):
         documents = self.context.get("documents", {}).get(act.pk, [])
         return [document_link(d, act.round_id) for d in documents]
 
@@ -355,7 +357,7 @@ class ActViewSet(MonitoringViewMixin, mixins.ListModelMixin, mixins.RetrieveMode
 # --- Results (MON-20, MON-22, MON-23) -------------------------------------------------------------------------------
 
 
-class ResultSerializer(serializers.ModelSerializer):
+class MonitoringResultSerializer(serializers.ModelSerializer):
     college = serializers.CharField(source="college.slug")
     code = serializers.CharField(source="participant.code")
     cohort = serializers.CharField(source="participant.cohort")
@@ -375,7 +377,7 @@ class ResultsImportSerializer(serializers.Serializer):
 class ResultViewSet(MonitoringViewMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """Results by personal code; the ministry imports the testing centre's file (all rows or none)."""
 
-    serializer_class = ResultSerializer
+    serializer_class = MonitoringResultSerializer
     parser_classes = [MultiPartParser, FormParser]
 
     def get_queryset(self):
