@@ -3,13 +3,18 @@ rows per (round, college, subject, cohort) that analytics read.
 
 The import reads the file twice as a stream, inside one transaction with the round's row locked: first it checks
 every row and keeps only the errors (by row and column), then, when there are none, it stores the rows in batches and
-rewrites the affected summaries. Memory holds the round's personal codes and the (code, subject) pairs seen, never the
-file. Monitoring results are never transcript entries: they do not reach grades, honours or appeals (MON-23, APP-05).
+rewrites the affected summaries. Memory holds a chunk of rows and their participants, and a 64-bit fingerprint a row
+to find duplicates, never the file nor the round (bench/monitoring_import.py). Monitoring results are never
+transcript entries: they do not reach grades, honours or appeals (MON-23, APP-05).
 """
 
 from __future__ import annotations
 
+import hashlib
+from array import array
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.db import transaction
 from django.db.models import Count, F, FloatField, Q, Sum
@@ -28,7 +33,7 @@ from attestation.services import notify
 from .. import resultsfile, rules
 from ..models import Participant, ParticipantStatus, Result, ResultImport, ResultSummary, Round, RoundCollege
 
-BATCH = 2000
+CHUNK = 5000  # rows read, looked up and stored at a time
 MAX_REPORTED_ERRORS = 1000
 IMPORTABLE = (Round.Status.TESTING, Round.Status.RESULTS)
 REFUSED_STATUS = {
@@ -61,88 +66,129 @@ class ResultsReport:
             self.errors.append(RowError(row, column, value, message, rule))
 
 
-@dataclass(frozen=True)
-class _Known:
+class _Known(NamedTuple):
     pk: int
     college_id: int
-    round_college_id: int
     status: str
     cohort: str
 
 
-def _known_participants(round: Round) -> dict[str, _Known]:
-    return {code: _Known(pk, college_id, rc_id, status, cohort) for code, pk, college_id, rc_id, status, cohort in
-            Participant.objects.filter(round=round).values_list("code", "pk", "college_id", "round_college_id",
-                                                                "status", "cohort").iterator(chunk_size=5000)}
+def _chunks(upload) -> Iterator[list[tuple[int, dict]]]:
+    chunk: list[tuple[int, dict]] = []
+    for row in resultsfile.rows(upload):
+        chunk.append(row)
+        if len(chunk) == CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
-def _check(round: Round, upload, report: ResultsReport, known: dict[str, _Known]) -> None:
-    """The first pass: every row checked, only the errors kept."""
-    stored = set(Result.objects.filter(round=round).values_list("participant_id", "subject").iterator(
-        chunk_size=5000))
-    stored = {(pk, subject.casefold()) for pk, subject in stored}
-    seen: dict[tuple[str, str], int] = {}
+def _known(round: Round, chunk: list[tuple[int, dict]]) -> dict[str, _Known]:
+    """The participants a chunk of rows names, in one query: memory holds a chunk's, never the round's."""
+    codes = {resultsfile.text(values.get("code")) for _number, values in chunk}
+    return {code: _Known(pk, college_id, status, cohort) for code, pk, college_id, status, cohort in
+            Participant.objects.filter(round=round, code__in=codes).values_list("code", "pk", "college_id",
+                                                                                 "status", "cohort")}
+
+
+def _fingerprint(code: str, subject: str) -> int:
+    """64 bits of a (code, subject) pair: the first pass keeps one per row (8 bytes) to find duplicates."""
+    digest = hashlib.blake2b(f"{code}\x1f{subject.casefold()}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big")
+
+
+def _check(round: Round, upload, report: ResultsReport) -> None:
+    """The first pass: every row checked, only the errors kept. The file and the round's participants are read a chunk
+    at a time; duplicate rows are found from an array of 64-bit fingerprints, and named exactly by a third pass over
+    the file only when there are some."""
+    fingerprints = array("Q")
+    for chunk in _chunks(upload):
+        known = _known(round, chunk)
+        stored = {(pk, subject.casefold()) for pk, subject in Result.objects.filter(
+            participant_id__in=[k.pk for k in known.values()]).values_list("participant_id", "subject")}
+        for number, values in chunk:
+            report.rows += 1
+            code = resultsfile.text(values.get("code"))
+            participant = known.get(code)
+            subject = _row_check(number, values, code, participant, report)
+            if subject and code:
+                fingerprints.append(_fingerprint(code, subject))
+                if participant is not None and (participant.pk, subject.casefold()) in stored:
+                    report.error(number, "subject", subject, _("This participant's result in «%(subject)s» was "
+                                                               "imported before.") % {"subject": subject}, "MON-22")
+    ordered = sorted(fingerprints)
+    twice = {a for a, b in zip(ordered, ordered[1:], strict=False) if a == b}
+    if twice:
+        _duplicates(upload, twice, report)
+        report.errors.sort(key=lambda error: error.row)
+
+
+def _row_check(number: int, values: dict, code: str, participant: _Known | None, report: ResultsReport) -> str:
+    """A row's own checks (MON-22 and the participant's state); returns its subject."""
+    if participant is None:
+        message = (_("No participant of this round has the personal code «%(code)s».") % {"code": code}
+                   if rules.personal_code_valid(code) else
+                   _("«%(code)s» is not a personal code: 11 digits with a valid check digit.") % {"code": code})
+        report.error(number, "code", code, message, "MON-22")
+    elif participant.status in REFUSED_STATUS:
+        rule, message = REFUSED_STATUS[participant.status]
+        report.error(number, "code", code, _(message) % {"code": code}, rule)
+    subject = resultsfile.text(values.get("subject"))
+    if not subject or len(subject) > 100:
+        report.error(number, "subject", subject, _("The subject or module is required (up to 100 characters)."),
+                     "MON-22")
+    variant = resultsfile.text(values.get("variant"))
+    if not variant or len(variant) > 32:
+        report.error(number, "variant", variant, _("The variant is required (up to 32 characters)."), "MON-22")
+    score, maximum = resultsfile.number(values.get("score")), resultsfile.number(values.get("maximum"))
+    for column, parsed in (("score", score), ("maximum", maximum)):
+        if parsed is None:
+            report.error(number, column, resultsfile.text(values.get(column)),
+                         _("A number with at most 2 decimals is required."), "MON-22")
+    if score is not None and maximum is not None:
+        for violation in rules.score_check(score=score, maximum=maximum):
+            report.error(number, violation.field, resultsfile.text(values.get(violation.field)),
+                         violation.message, violation.rule)
+    return subject
+
+
+def _duplicates(upload, fingerprints: set[int], report: ResultsReport) -> None:
+    """Name each row whose code and subject came in an earlier row (only the rows whose fingerprint came twice are
+    looked at)."""
+    first: dict[tuple[str, str], int] = {}
     for number, values in resultsfile.rows(upload):
-        report.rows += 1
-        code = resultsfile.text(values.get("code"))
-        participant = known.get(code)
-        if participant is None:
-            message = (_("No participant of this round has the personal code «%(code)s».") % {"code": code}
-                       if rules.personal_code_valid(code) else
-                       _("«%(code)s» is not a personal code: 11 digits with a valid check digit.") % {"code": code})
-            report.error(number, "code", code, message, "MON-22")
-        elif participant.status in REFUSED_STATUS:
-            rule, message = REFUSED_STATUS[participant.status]
-            report.error(number, "code", code, _(message) % {"code": code}, rule)
-        subject = resultsfile.text(values.get("subject"))
-        if not subject or len(subject) > 100:
-            report.error(number, "subject", subject, _("The subject or module is required (up to 100 characters)."),
-                         "MON-22")
-        variant = resultsfile.text(values.get("variant"))
-        if not variant or len(variant) > 32:
-            report.error(number, "variant", variant, _("The variant is required (up to 32 characters)."), "MON-22")
-        score, maximum = resultsfile.number(values.get("score")), resultsfile.number(values.get("maximum"))
-        for column, parsed in (("score", score), ("maximum", maximum)):
-            if parsed is None:
-                report.error(number, column, resultsfile.text(values.get(column)),
-                             _("A number with at most 2 decimals is required."), "MON-22")
-        if score is not None and maximum is not None:
-            for violation in rules.score_check(score=score, maximum=maximum):
-                report.error(number, violation.field, resultsfile.text(values.get(violation.field)),
-                             violation.message, violation.rule)
-        if subject and code:
-            key = (code, subject.casefold())
-            if key in seen:
-                report.error(number, "subject", subject, _("The same personal code and subject are already in row "
-                                                           "%(row)s.") % {"row": seen[key]}, "MON-22")
-            else:
-                seen[key] = number
-            if participant is not None and (participant.pk, subject.casefold()) in stored:
-                report.error(number, "subject", subject, _("This participant's result in «%(subject)s» was imported "
-                                                           "before.") % {"subject": subject}, "MON-22")
+        code, subject = resultsfile.text(values.get("code")), resultsfile.text(values.get("subject"))
+        if not code or not subject or _fingerprint(code, subject) not in fingerprints:
+            continue
+        key = (code, subject.casefold())
+        if key in first:
+            report.error(number, "subject", subject, _("The same personal code and subject are already in row "
+                                                       "%(row)s.") % {"row": first[key]}, "MON-22")
+        else:
+            first[key] = number
 
 
-def _store(round: Round, upload, batch: ResultImport, known: dict[str, _Known]) -> tuple[int, set, set]:
-    """The second pass: the rows stored in batches. → (count, summary keys, college ids)."""
-    pending: list[Result] = []
+def _store(round: Round, upload, batch: ResultImport) -> tuple[int, set, set]:
+    """The second pass: the rows stored a chunk at a time. → (count, summary keys, college ids)."""
     keys: set[tuple[int, str, str]] = set()
     colleges: set[int] = set()
     created = 0
-    for _number, values in resultsfile.rows(upload):
-        participant = known[resultsfile.text(values.get("code"))]
-        subject = resultsfile.text(values.get("subject"))
-        pending.append(Result(college_id=participant.college_id, round=round, participant_id=participant.pk,
-                              subject=subject, variant=resultsfile.text(values.get("variant")),
-                              score=resultsfile.number(values.get("score")),
-                              maximum=resultsfile.number(values.get("maximum")), batch=batch))
-        keys.add((participant.college_id, subject, participant.cohort))
-        colleges.add(participant.college_id)
-        if len(pending) >= BATCH:
-            Result.objects.bulk_create(pending)
-            created += len(pending)
-            pending = []
-    Result.objects.bulk_create(pending)
-    return created + len(pending), keys, colleges
+    for chunk in _chunks(upload):
+        known = _known(round, chunk)
+        rows = []
+        for _number, values in chunk:
+            participant = known[resultsfile.text(values.get("code"))]
+            subject = resultsfile.text(values.get("subject"))
+            rows.append(Result(college_id=participant.college_id, round=round, participant_id=participant.pk,
+                               subject=subject, variant=resultsfile.text(values.get("variant")),
+                               score=resultsfile.number(values.get("score")),
+                               maximum=resultsfile.number(values.get("maximum")), batch=batch))
+            keys.add((participant.college_id, subject, participant.cohort))
+            colleges.add(participant.college_id)
+        Result.objects.bulk_create(rows)
+        created += len(rows)
+    return created, keys, colleges
 
 
 def results_import(*, round: Round, by: User, upload) -> ResultsReport:
@@ -156,8 +202,7 @@ def results_import(*, round: Round, by: User, upload) -> ResultsReport:
                                                          "round is «%(status)s».")
                                              % {"status": round.get_status_display()}, "status")],
                               _("Nothing was imported."))
-        known = _known_participants(round)
-        _check(round, upload, report, known)
+        _check(round, upload, report)
         if report.rows == 0:
             raise ImportFileError(_("The file has a header row but no data rows."))
         if not report.ok:
@@ -165,7 +210,7 @@ def results_import(*, round: Round, by: User, upload) -> ResultsReport:
         import_sha = _sha256(upload)
         batch = ResultImport.objects.create(round=round, file_name=getattr(upload, "name", "")[:255],
                                             file_sha256=import_sha, rows=report.rows, colleges=0, imported_by=by)
-        report.created, keys, colleges = _store(round, upload, batch, known)
+        report.created, keys, colleges = _store(round, upload, batch)
         summaries_rebuild(round=round, keys=keys)
         batch.colleges = report.colleges = len(colleges)
         batch.save(update_fields=["colleges"])
@@ -183,8 +228,6 @@ def results_import(*, round: Round, by: User, upload) -> ResultsReport:
 
 
 def _sha256(upload) -> str:
-    import hashlib
-
     digest = hashlib.sha256()
     upload.seek(0)
     for chunk in upload.chunks():
