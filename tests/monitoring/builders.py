@@ -79,7 +79,8 @@ def selected_round(ministry, colleges: list[College], *, cohorts=("general", "pr
         services.seed_publish(round=round, by=ministry, seed="builders")
         round.refresh_from_db()
         codes = sorted(c.slug for c in colleges)
-        DrawVersion.objects.create(round=round, number=1, seed=round.seed, pool_sha256=round.pool_sha256,
+        DrawVersion.objects.create(round=round, number=1, seed=round.seed, seed_published_at=round.seed_published_at,
+                                   pool_sha256=round.pool_sha256,
                                    share=round.share, total=len(codes), pool_size=len(round.pool),
                                    result={"strata": [], "colleges": []}, selected=codes, drawn_by=ministry)
         if status == "draft":
