@@ -309,6 +309,8 @@ STORAGES = {
 }
 # Spreadsheet imports larger than this are refused with 413 before they are parsed.
 ATTESTATION_IMPORT_MAX_BYTES = int(env("ATTESTATION_IMPORT_MAX_BYTES", str(5 * 1024 * 1024)))
+# The testing centre's results file of a monitoring round is read as a stream (monitoring.resultsfile): a larger limit.
+MONITORING_RESULTS_MAX_BYTES = int(env("MONITORING_RESULTS_MAX_BYTES", str(64 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

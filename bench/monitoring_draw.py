@@ -2,7 +2,9 @@
 (identical every time), and through the services on PostgreSQL: freezing the pool of 800 colleges, publishing the
 seed and ten draws, each a new version with the same selection. Prints the times; the target is under 1 s a draw.
 
-    BENCH_DATABASE_URL=postgres://…/mine .venv/bin/python bench/monitoring_draw.py [--colleges 800]
+    .venv/bin/python bench/monitoring_draw.py [--colleges 800]
+
+Own database (attestation_bench_monitoring; BENCH_DATABASE_URL overrides it), Redis db 11 (BENCH_REDIS_URL).
 """
 
 from __future__ import annotations
@@ -107,10 +109,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--colleges", type=int, default=800)
     args = parser.parse_args()
-    extra = {"DATABASE_URL": os.environ["BENCH_DATABASE_URL"]} if os.environ.get("BENCH_DATABASE_URL") else {}
-    if os.environ.get("BENCH_REDIS_URL"):
-        extra["REDIS_URL"] = os.environ["BENCH_REDIS_URL"]
-    setup_django(**extra)
+    setup_django(DATABASE_URL=os.environ.get("BENCH_DATABASE_URL",
+                                             "postgres://postgres@127.0.0.1:5432/attestation_bench_monitoring"),
+                 REDIS_URL=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/11"))
     from attestation.models import kz_reference
 
     regions = [r["code"] for r in kz_reference()["regions"]]

@@ -4,7 +4,9 @@ time, the peak of Python's allocations (tracemalloc) for files of 20,000 and 100
 the growth of the process's resident memory, and the proof of one transaction (every stored row has the same xmin).
 Target: under 30 s, memory that does not hold the file.
 
-    BENCH_DATABASE_URL=postgres://…/mine .venv/bin/python bench/monitoring_import.py [--colleges 200 --per 250]
+    .venv/bin/python bench/monitoring_import.py [--colleges 200 --per 250]
+
+Own database (attestation_bench_monitoring; BENCH_DATABASE_URL overrides it), Redis db 11 (BENCH_REDIS_URL).
 
 The round is moved to testing directly in the database (the bench does not wait a month after the notice, MON-09).
 """
@@ -135,10 +137,9 @@ def main() -> None:
     parser.add_argument("--colleges", type=int, default=200)
     parser.add_argument("--per", type=int, default=250)
     args = parser.parse_args()
-    extra = {"DATABASE_URL": os.environ["BENCH_DATABASE_URL"]} if os.environ.get("BENCH_DATABASE_URL") else {}
-    if os.environ.get("BENCH_REDIS_URL"):
-        extra["REDIS_URL"] = os.environ["BENCH_REDIS_URL"]
-    setup_django(**extra)
+    setup_django(DATABASE_URL=os.environ.get("BENCH_DATABASE_URL",
+                                             "postgres://postgres@127.0.0.1:5432/attestation_bench_monitoring"),
+                 REDIS_URL=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/11"))
     print("(a shared 2-core machine: the figures are noisy)")
     round, ministry = seed(args.colleges, args.per)
     vacuum_analyze()

@@ -35,7 +35,7 @@ _NOT_SPREADSHEET = (b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"\x7fELF", b
 
 
 def max_bytes() -> int:
-    return getattr(settings, "MONITORING_RESULTS_MAX_BYTES", 64 * 1024 * 1024)
+    return settings.MONITORING_RESULTS_MAX_BYTES
 
 
 def _norm(text: Any) -> str:

@@ -180,6 +180,8 @@ class ParticipantViewSet(MonitoringViewMixin, mixins.ListModelMixin, mixins.Retr
         participant = self.get_object()
         if not participant.excusal_file:
             raise ApiError(_("Not found."), [], status_code=404)
+        audit_log(action="monitoring.export.excusal", college=participant.college_id, actor=request.user,
+                  obj=participant, data={"round": participant.round_id, "code": participant.code})
         return FileResponse(participant.excusal_file.open("rb"), content_type=participant.excusal_file_type,
                             filename=participant.excusal_file.name.rsplit("/", 1)[-1])
 
