@@ -92,6 +92,11 @@ def _all_round_colleges(viewer: Viewer) -> QuerySet[RoundCollege]:
     return selected.filter(college_id__in=viewer.college_ids)
 
 
+def visible_round_colleges(viewer: Viewer) -> QuerySet[RoundCollege]:
+    """The selected colleges of every round this viewer may see."""
+    return _all_round_colleges(viewer)
+
+
 def round_colleges(viewer: Viewer, round: Round) -> QuerySet[RoundCollege]:
     """THE filter: the selected colleges of a round this viewer may see."""
     return _all_round_colleges(viewer).filter(round=round)

@@ -83,7 +83,10 @@ class RoundSerializer(serializers.ModelSerializer):
     def get_results_overdue(self, round) -> bool:
         overdue = self.context.get("overdue")
         if overdue is None:
-            overdue = services.overdue_round_ids(today=timezone.localdate(), calendar=working_calendar())
+            viewer = self.context.get("viewer")
+            overdue = services.overdue_round_ids(
+                today=timezone.localdate(), calendar=working_calendar(),
+                selected=selectors.visible_round_colleges(viewer) if viewer is not None else None)
             self.context["overdue"] = overdue
         return round.pk in overdue
 
@@ -156,6 +159,12 @@ class RoundViewSet(MonitoringViewMixin, mixins.ListModelMixin, mixins.RetrieveMo
         if getattr(self, "swagger_fake_view", False):
             return Round.objects.none()
         return selectors.rounds(self.viewer)
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if not getattr(self, "swagger_fake_view", False):
+            context["viewer"] = self.viewer
+        return context
 
     def _answer(self, round: Round, warnings=(), code=status.HTTP_200_OK) -> Response:
         data = dict(RoundSerializer(round, context=self.get_serializer_context()).data)

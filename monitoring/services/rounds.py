@@ -403,18 +403,19 @@ def territory_cancel(*, round: Round, by: User, region: str, basis: str, reason:
     return selected
 
 
-def overdue_round_ids(*, today: date, calendar) -> set[int]:
-    """MON-23: rounds in testing (or with results) whose due date passed while a college still waits for results."""
-    waiting = (RoundCollege.objects.with_scopes_disabled()
-               .filter(round__status__in=[Round.Status.TESTING, Round.Status.RESULTS], cancelled_at__isnull=True,
-                       results_imported_at__isnull=True)
+def overdue_round_ids(*, today: date, calendar, selected=None) -> set[int]:
+    """MON-23: rounds in testing (or with results) whose due date passed while a college still waits for results
+    (``selected``: among these selected colleges only, a viewer's)."""
+    selected = RoundCollege.objects.with_scopes_disabled().all() if selected is None else selected
+    waiting = (selected.filter(round__status__in=[Round.Status.TESTING, Round.Status.RESULTS],
+                               cancelled_at__isnull=True, results_imported_at__isnull=True)
                .values_list("round_id", "round__testing_on").distinct())
     return {pk for pk, testing_on in waiting if today > rules.results_due(testing_on=testing_on, calendar=calendar)}
 
 
-def round_pending_counts(round: Round) -> dict[str, int]:
-    """Colleges of the round still waiting for results, and cancelled ones."""
-    selected = RoundCollege.objects.with_scopes_disabled().filter(round=round)
+def round_pending_counts(round: Round, selected=None) -> dict[str, int]:
+    """Colleges of the round (``selected``: a viewer's) still waiting for results, cancelled, and with results."""
+    selected = RoundCollege.objects.with_scopes_disabled().filter(round=round) if selected is None else selected
     return selected.aggregate(
         waiting=Count("pk", filter=Q(cancelled_at__isnull=True, results_imported_at__isnull=True)),
         cancelled=Count("pk", filter=Q(cancelled_at__isnull=False)),

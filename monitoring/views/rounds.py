@@ -71,8 +71,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if viewer.kind == selectors.REPRESENTATIVE:
         return redirect("monitoring:representative")
     rounds = list(selectors.rounds(viewer).order_by("-year"))
-    overdue = services.overdue_round_ids(today=timezone.localdate(), calendar=working_calendar())
     calendar = working_calendar()
+    overdue = services.overdue_round_ids(today=timezone.localdate(), calendar=calendar,
+                                         selected=selectors.visible_round_colleges(viewer))
     rows = [{"round": r, "overdue": r.pk in overdue,
              "results_due": rules.results_due(testing_on=r.testing_on, calendar=calendar),
              "colleges": selectors.round_colleges(viewer, r).count()} for r in rounds]
@@ -125,7 +126,8 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     calendar = working_calendar()
     today = timezone.localdate()
     versions = list(DrawVersion.objects.filter(round=round).order_by("-number"))
-    counts = services.round_pending_counts(round) if round.status != Round.Status.DRAFT else {}
+    visible = selectors.round_colleges(viewer, round)
+    counts = services.round_pending_counts(round, visible) if round.status != Round.Status.DRAFT else {}
     results_due = rules.results_due(testing_on=round.testing_on, calendar=calendar)
     return render(request, "monitoring/round.html", {
         "round": round, "versions": versions, "latest": versions[0] if versions else None,
@@ -133,8 +135,8 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "notice_deadline": rules.notice_deadline(testing_on=round.testing_on),
         "testing_from": round.notice_on + relativedelta(months=rules.NOTICE_MONTHS) if round.notice_on else None,
         "results_due": results_due, "analysis_due": rules.analysis_due(testing_on=round.testing_on),
-        "overdue": round.pk in services.overdue_round_ids(today=today, calendar=calendar),
-        "counts": counts, "visible_colleges": selectors.round_colleges(viewer, round).count(),
+        "overdue": round.pk in services.overdue_round_ids(today=today, calendar=calendar, selected=visible),
+        "counts": counts, "visible_colleges": visible.count(),
         "audit": [(entry, audit_labels().get(entry.action, entry.action))
                   for entry in (selectors.round_audit(round) if viewer.is_ministry else [])],
         "month_warning": rules.testing_month_warning(testing_on=round.testing_on),

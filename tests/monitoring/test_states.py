@@ -23,6 +23,7 @@ from .builders import (
     participants_of,
     regional,
     representative,
+    results_csv,
     round_college,
     round_draft,
     selected_round,
@@ -359,3 +360,25 @@ def test_the_excused_cannot_be_acted_upon(api, ministry, testing_day):
 
 def test_the_notice_day_and_testing_day_helpers_are_consistent():
     assert NOTICE_DAY.date() < TESTING_ON and BEFORE_THE_DAY.date() < TESTING_ON
+
+
+def test_mon23_overdue_rounds_are_flagged_for_those_still_waiting(api, ministry):
+    north = college_with_students("due-north", region="north_kazakhstan")
+    south = college_with_students("due-south", region="turkistan")
+    round = selected_round(ministry, [north, south], status="testing")
+    from monitoring.services import results
+
+    with time_machine.travel(local(TESTING_ON, 18), tick=False):
+        report = results.results_import(round=round, by=ministry, upload=SimpleUploadedFile("r.csv", results_csv(
+            [(p.code, "Математика", "1", "10", "20") for p in participants_of(round, north)])))
+    assert report.ok
+    flags = {}
+    with time_machine.travel(datetime(2026, 11, 20, 9, 0, tzinfo=ALMATY), tick=False):  # due 19 November
+        for who, person in (("ministry", ministry), ("north", regional("north_kazakhstan")),
+                            ("south", regional("turkistan"))):
+            flags[who] = api(person).get(f"{BASE}{round.pk}/").json()["results_overdue"]
+            colleges = {c["code"]: c["results_late"] for c in api(person).get(f"{BASE}{round.pk}/colleges/")
+                        .json()["results"]}
+            expected = {"due-north": False, "due-south": True}
+            assert colleges == (expected if who == "ministry" else {f"due-{who}": expected[f"due-{who}"]})
+    assert flags == {"ministry": True, "north": False, "south": True}
