@@ -96,6 +96,8 @@ def excusal_set(*, participant: Participant, by: User, reason: str, note: str = 
                 today: date | None = None) -> Participant:
     """College administrator: excuse a participant (MON-08) with the reason and its supporting document, before the
     day. The seat is freed."""
+    # The college's selection first, as seating takes it: an excusal never lands between seating's read and write.
+    RoundCollege.objects.with_scopes_disabled().select_for_update().filter(pk=participant.round_college_id).exists()
     participant = Participant.objects.with_scopes_disabled().select_for_update(of=("self",)).select_related(
         "round_college__round", "college").get(pk=participant.pk)
     rc = participant.round_college
@@ -127,6 +129,8 @@ def excusal_set(*, participant: Participant, by: User, reason: str, note: str = 
 def excusal_clear(*, participant: Participant, by: User, today: date | None = None) -> Participant:
     """College administrator: the participant takes part after all (before the day); the document is kept on record
     in the audit entry's hash, the file removed."""
+    # The college's selection first, as seating takes it: an excusal never lands between seating's read and write.
+    RoundCollege.objects.with_scopes_disabled().select_for_update().filter(pk=participant.round_college_id).exists()
     participant = Participant.objects.with_scopes_disabled().select_for_update(of=("self",)).select_related(
         "round_college__round", "college").get(pk=participant.pk)
     _college_can_change(participant.round_college, today=today or participant.college.today(),

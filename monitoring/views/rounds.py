@@ -264,14 +264,14 @@ def draw(request: HttpRequest, pk: int) -> HttpResponse:
         by_stratum.setdefault(college["stratum"], []).append(
             {**college, "name": names.get(college["code"], college["code"]), "reason_label": labels[college["reason"]]})
     strata = [{**stratum, "colleges": by_stratum.get(stratum["key"], [])} for stratum in version.result["strata"]]
-    selected_only = request.GET.get("show") != "all"
+    selected_only = request.GET.get("show") == "selected"
     if selected_only:
         strata = [s for s in strata if s["quota"]]
     page = Paginator(strata, 60).get_page(request.GET.get("page"))
     return render(request, "monitoring/draw.html", {
         "round": round, "version": version, "versions": versions, "page": page, "strata": page.object_list,
         "selected_only": selected_only, "strata_count": len(version.result["strata"]),
-        "query": f"version={version.number}&" + ("" if selected_only else "show=all&"),
+        "query": f"version={version.number}&" + ("show=selected&" if selected_only else ""),
         "same_as_previous": _same_as_previous(version, versions)})
 
 

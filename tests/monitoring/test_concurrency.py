@@ -138,3 +138,24 @@ def test_two_seatings_at_once_never_share_a_seat(api, ministry):
         seats = list(Participant.objects.filter(round=round).values_list("room", "seat"))
     assert len(set(seats)) == len(seats) == 20
     assert {room for room, _seat in seats} in ({"204", "205"}, {"301"})  # one of the two, whole
+
+
+def test_an_excusal_and_a_seating_at_once_never_seat_the_excused(api, ministry):
+    college = college_with_students("excuse-seat", second_year=30, third_year=30)
+    round = selected_round(ministry, [college])
+    admin = college.memberships.model.objects.with_scopes_disabled().get(college=college).user
+    participants = participants_of(round, college)
+    from .test_api_flow import PDF
+
+    with time_machine.travel(NOTICE_DAY, tick=True):
+        clients = [api(admin) for _ in range(6)]
+        calls = [lambda c=clients[0]: c.post(f"{BASE.format(round.pk)}/seating/", {
+            "college": college.slug, "rooms": [{"room": "204", "seats": 100}]}, format="json")]
+        calls += [lambda c=c, p=p: c.post(f"{BASE.format(round.pk)}/participants/", {
+            "participant": p.pk, "reason": "sanatorium", "file": SimpleUploadedFile("s.pdf", PDF)},
+            format="multipart") for c, p in zip(clients[1:], participants[::7], strict=False)]
+        answers = at_once(*calls)
+    assert [a.status_code for a in answers] == [200] * len(calls), [a.json() for a in answers]
+    with scopes_disabled():
+        excused = list(Participant.objects.filter(round=round, status="excused").values_list("room", "seat"))
+    assert len(excused) == len(calls) - 1 and set(excused) == {("", None)}

@@ -60,8 +60,10 @@ def test_the_ministry_runs_a_round_with_the_buttons_of_its_page(page, ministry):
         client.post(f"/monitoring/rounds/{round.pk}/do/seed/", {"seed": "KZ lottery 2026-10-01: 7 12 19 33"})
         drawn = client.post(f"/monitoring/rounds/{round.pk}/do/draw/", follow=True).content.decode()
         assert "KZ lottery 2026-10-01: 7 12 19 33" in drawn and "drawn within the stratum" in drawn
-        everything = client.get(f"/monitoring/rounds/{round.pk}/draw/?show=all").content.decode()
+        everything = client.get(f"/monitoring/rounds/{round.pk}/draw/").content.decode()
         assert "not drawn: after the stratum" in everything
+        only = client.get(f"/monitoring/rounds/{round.pk}/draw/?show=selected").content.decode()
+        assert only.count("<section") <= everything.count("<section")
         client.post(f"/monitoring/rounds/{round.pk}/do/notify/")
     round.refresh_from_db()
     assert round.status == "notified" and round.notice_on.isoformat() == "2026-10-01"
