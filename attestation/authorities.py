@@ -10,7 +10,6 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
@@ -51,10 +50,10 @@ def authority_create(*, by: User, username: str, password: str, authority: str, 
 
 @transaction.atomic
 def authority_deactivate(*, by: User, user: User) -> None:
-    """Operator: the account can no longer sign in nor use its API token; what it did stays on record."""
+    """Operator: the account can no longer sign in nor use an API token (authentication refuses inactive users);
+    what it did stays on record."""
     user.is_active = False
     user.save(update_fields=["is_active"])
-    Token.objects.filter(user=user).delete()
     audit_log(action="authority.deactivated", college=None, actor=by, obj=user,
               data={"username": user.username, "authority": user.authority})
 
