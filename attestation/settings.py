@@ -283,6 +283,7 @@ STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("vendor/bootstrap", NODE_MODULES / "bootstrap" / "dist"),
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
+    ("vendor/chartjs", NODE_MODULES / "chart.js" / "dist"),
 ]
 # Generated documents and uploads live outside the web root and are served only through views
 # that check permissions; there is deliberately no MEDIA_URL route.

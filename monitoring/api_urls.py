@@ -12,6 +12,7 @@ from .api.colleges import (
     RoundCollegeViewSet,
     SeatingView,
 )
+from .api.public import PublicResultsView, SurveyView
 from .api.rounds import RoundViewSet
 
 router = SimpleRouter(use_regex_path=False)
@@ -39,4 +40,6 @@ urlpatterns = [
     path(f"{ROUND}acts/<int:pk>/", ActViewSet.as_view({"get": "retrieve"}), name="monitoring-act"),
     path(f"{ROUND}results/", ResultViewSet.as_view({"get": "list", "post": "create"}), name="monitoring-results"),
     path(f"{ROUND}documents/<int:pk>/file/", DocumentFileView.as_view(), name="monitoring-document-file"),
+    path("surveys/<str:token>/", SurveyView.as_view(), name="monitoring-survey"),
+    path("public/<int:year>/", PublicResultsView.as_view(), name="monitoring-public"),
 ]

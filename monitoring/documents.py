@@ -192,3 +192,18 @@ ACT = register(DocumentKind(
     student_of=lambda *, college, subject_id: None,
     stylesheet=STYLESHEET,
 ))
+
+
+# --- The comprehensive analysis of a college's results (MON-25, MON-26) ------------------------------------------
+
+from .report import college_payload, report_title  # noqa: E402 — the report reads the analytics, which read kinds
+
+ANALYSIS = register(DocumentKind(
+    code="monitoring_analysis",
+    label=gettext_lazy("analysis of the monitoring results"),
+    template="documents/monitoring/analysis.html",
+    build_payload=college_payload,
+    title=report_title,
+    student_of=lambda *, college, subject_id: None,
+    stylesheet=STYLESHEET,
+))

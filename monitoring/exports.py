@@ -62,3 +62,134 @@ def seating_xlsx(rc: RoundCollege, participants: list[Participant]) -> bytes:
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv; charset=utf-8"
+
+
+# --- Analytics (MON-24 … MON-26) -------------------------------------------------------------------------------
+
+ANALYSIS_COLUMNS = ("group_by", "key", "label", "results", "colleges", "annulled", "mean_percent", "sd",
+                    "ci95_low", "ci95_high", "national_mean", "difference", "position",
+                    *(f"share_{10 * i}_{10 * i + 10}" for i in range(10)))
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
+def analysis_rows(analysis) -> list[list]:
+    """One row per group and a last one for the total: numbers as numbers (None where there is none)."""
+    out = []
+    for group in [*analysis.groups, analysis.total]:
+        out.append([analysis.group_by if group.key else "total", group.key, group.label, group.n, len(group.colleges),
+                    group.sums.annulled, _rounded(group.mean), _rounded(group.sd), _rounded(group.ci_low),
+                    _rounded(group.ci_high), _rounded(analysis.national.mean), _rounded(group.difference),
+                    group.position, *[_rounded(share) for share in group.shares]])
+    return out
+
+
+def analysis_csv(analysis) -> bytes:
+    """Machine-readable: comma-separated, a point before decimals, the column names in English (as the pool and draw
+    files); only the labels are in the reader's language."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(ANALYSIS_COLUMNS)
+    for row in analysis_rows(analysis):
+        writer.writerow(["" if value is None else value for value in row])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def analysis_xlsx(analysis) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    from .analytics import group_by_labels
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = str(_("Analytics"))[:31]
+    filters = [f"ББЖМ {analysis.round.year}", str(group_by_labels()[analysis.group_by])]
+    if analysis.subject:
+        filters.append(analysis.subject)
+    if analysis.cohort:
+        filters.append(analysis.cohort)
+    sheet.append([" · ".join(filters)])
+    headers = [str(_("Grouping")), str(_("Code")), str(_("Group")), str(_("Results")), str(_("Colleges")),
+               str(_("Annulled (excluded)")), str(_("Mean, % of maximum")), str(_("Standard deviation")),
+               str(_("95% CI, lower")), str(_("95% CI, upper")), str(_("National mean")),
+               str(_("Difference from the national mean")), str(_("Position"))]
+    headers += [f"{10 * i}–{10 * i + 10}%" for i in range(10)]
+    sheet.append(headers)
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+    from .analytics import POSITION_LABELS
+
+    for row in analysis_rows(analysis):
+        row[12] = str(POSITION_LABELS[row[12]])
+        sheet.append(row)
+        for cell in sheet[sheet.max_row][6:]:
+            if isinstance(cell.value, float):
+                cell.number_format = "0.00"
+    sheet.column_dimensions["C"].width = 44
+    sheet.freeze_panes = "D3"
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def survey_links_xlsx(batch, slips: list[dict]) -> bytes:
+    """A list of survey invitations (MON-21) to print and cut: number, link, answered. It names nobody."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = str(_("Invitations"))[:31]
+    sheet.append([f"{batch.college.name} · ББЖМ {batch.round.year} · {batch.get_respondent_display()} · "
+                  f"{batch.label}"])
+    sheet.append([str(_("No.")), str(_("Link")), str(_("Answered"))])
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+    for slip in slips:
+        sheet.append([slip["number"], slip["url"], str(_("yes")) if slip["used"] else ""])
+    sheet.column_dimensions["A"].width = 6
+    sheet.column_dimensions["B"].width = 80
+    sheet.column_dimensions["C"].width = 12
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+# --- The results as a file (API ``results/?format=csv|xlsx``) -------------------------------------------------------
+
+RESULT_COLUMNS = ("college", "code", "cohort", "subject", "variant", "score", "maximum", "annulled")
+XLSX_MAX_ROWS = 100_000
+
+
+def _result_values(results):
+    return results.values_list("college__slug", "participant__code", "participant__cohort", "subject", "variant",
+                               "score", "maximum", "annulled").order_by("college_id", "participant__code", "subject")
+
+
+def results_csv_lines(results):
+    """The results as CSV lines, read from the database 2,000 rows at a time (memory does not grow with them)."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(RESULT_COLUMNS)
+    yield "\ufeff" + buffer.getvalue()
+    for row in _result_values(results).iterator(chunk_size=2000):
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow([*row[:5], f"{row[5]:.2f}", f"{row[6]:.2f}", int(row[7])])
+        yield buffer.getvalue()
+
+
+def results_xlsx(results) -> bytes:
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(str(_("Results"))[:31])
+    sheet.append(list(RESULT_COLUMNS))
+    for row in _result_values(results).iterator(chunk_size=2000):
+        sheet.append([*row[:5], float(row[5]), float(row[6]), bool(row[7])])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from attestation.models import User, region_choices
 
-from .models import Act, CancelBasis, Cohort, ExcusalReason
+from .models import Act, CancelBasis, Cohort, ExcusalReason, Respondent
 
 ACCEPT_SCANS = "application/pdf,image/jpeg,image/png,.pdf,.jpg,.jpeg,.png"
 
@@ -140,3 +140,36 @@ class ActForm(StyledForm):
 
     def item_rows(self) -> list[tuple]:
         return [(self[f"item_{i}"], self[f"make_{i}"], self[f"count_{i}"]) for i in range(self.ITEM_ROWS)]
+
+
+class SurveyIssueForm(StyledForm):
+    """MON-21: a list of invitations for a room, a group or the teachers of a college."""
+
+    college = forms.ChoiceField(label=_("College"), choices=())
+    respondent = forms.ChoiceField(label=_("Who answers"), choices=Respondent.choices)
+    label = forms.CharField(label=_("Room or group"), max_length=64)
+    size = forms.IntegerField(label=_("Number of invitations"), min_value=1, max_value=500)
+
+    def __init__(self, *args, colleges=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if colleges is None:
+            del self.fields["college"]
+        else:
+            self.fields["college"].choices = [(str(rc.college_id), f"{rc.number}. {rc.college.name}")
+                                              for rc in colleges if not rc.is_cancelled]
+
+    def issue_data(self) -> dict:
+        return {key: self.cleaned_data[key] for key in ("respondent", "label", "size")}
+
+
+class SurveyAnswerForm(forms.Form):
+    """The questionnaire: one of five answers to each question (monitoring.survey)."""
+
+    def __init__(self, *args, respondent: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        from . import survey
+
+        choices = [(str(option), label) for option, label in survey.option_labels().items()]
+        for code, text in survey.questions(respondent):
+            self.fields[code] = forms.TypedChoiceField(label=text, choices=choices, coerce=int,
+                                                       widget=forms.RadioSelect(attrs={"class": "form-check-input"}))

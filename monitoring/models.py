@@ -57,6 +57,10 @@ class Round(models.Model):
     seed = models.CharField(_("seed"), max_length=200, blank=True)
     seed_published_at = models.DateTimeField(_("seed published at"), null=True, blank=True)
     notice_on = models.DateField(_("notice date"), null=True, blank=True)  # MON-09
+    # The national sums per subject and cohort (``[[subject, cohort, n, annulled, Σx, Σx², distribution], …]``),
+    # rewritten with the summaries: a college's page reads the national mean from here, as row-level security lets
+    # its transaction see no other college's summary rows.
+    national = models.JSONField(_("national sums"), default=list, blank=True)
     testing_started_at = models.DateTimeField(null=True, blank=True)
     results_at = models.DateTimeField(_("first results imported at"), null=True, blank=True)
     analysed_at = models.DateTimeField(null=True, blank=True)
@@ -411,3 +415,80 @@ class Representative(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} → {self.college_id} ({self.round_id})"
+
+
+# --- The anonymous satisfaction survey (MON-21) ------------------------------------------------------------------
+
+
+class Respondent(models.TextChoices):
+    STUDENT = "student", _("testees")
+    TEACHER = "teacher", _("teachers")
+
+
+class SurveyBatch(models.Model):
+    """A list of one-time invitations issued for a room, a group or the teachers of a selected college: printed or
+    downloaded, cut into slips and handed out. It names no person: a slip is a link, not a respondent."""
+
+    college = models.ForeignKey(College, on_delete=models.PROTECT, related_name="+")
+    round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="survey_batches")
+    round_college = models.ForeignKey(RoundCollege, on_delete=models.PROTECT, related_name="survey_batches")
+    respondent = models.CharField(_("respondents"), max_length=8, choices=Respondent.choices)
+    label = models.CharField(_("room or group"), max_length=64)
+    size = models.PositiveIntegerField(_("invitations"))
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    issued_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager(college="college")
+
+    class Meta:
+        verbose_name = _("list of survey invitations")
+        verbose_name_plural = _("lists of survey invitations")
+        ordering = ["round_id", "college_id", "respondent", "label", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.round_college_id}:{self.respondent}:{self.label}"
+
+
+class SurveyInvitation(models.Model):
+    """One link of a batch: a random token answered once. Answering only sets ``used``, in the transaction that adds
+    the answer to the tallies: no time is kept, and nothing of the answer is kept here."""
+
+    college = models.ForeignKey(College, on_delete=models.PROTECT, related_name="+")
+    batch = models.ForeignKey(SurveyBatch, on_delete=models.PROTECT, related_name="invitations")
+    token = models.CharField(max_length=43, unique=True)
+    used = models.BooleanField(default=False)
+
+    objects = ScopedManager(college="college")
+
+    class Meta:
+        verbose_name = _("survey invitation")
+        verbose_name_plural = _("survey invitations")
+        ordering = ["batch_id", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}:{self.pk}"
+
+
+class SurveyTally(models.Model):
+    """MON-21: the survey's answers stored as counts only (RULES.md: "store only aggregate counts"): per round,
+    college and kind of respondent, how many chose each option of each question, and (question ``""``) how many
+    answered. An answer adds one to a row of each question and to the count of answers; nothing ties it to an
+    invitation, a person, a time or an address (no key, no timestamp, no order of arrival kept)."""
+
+    college = models.ForeignKey(College, on_delete=models.PROTECT, related_name="+")
+    round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="survey_tallies")
+    respondent = models.CharField(max_length=8, choices=Respondent.choices)
+    question = models.CharField(max_length=16, blank=True)  # "" : the number of answers
+    option = models.PositiveSmallIntegerField(default=0)
+    count = models.PositiveIntegerField(default=0)
+
+    objects = ScopedManager(college="college")
+
+    class Meta:
+        verbose_name = _("survey tally")
+        verbose_name_plural = _("survey tallies")
+        constraints = [models.UniqueConstraint(fields=["college", "round", "respondent", "question", "option"],
+                                               name="survey_tally_once")]
+
+    def __str__(self) -> str:
+        return f"{self.round_id}:{self.college_id}:{self.respondent}:{self.question}={self.option}"

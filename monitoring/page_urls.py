@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import college
+from .views import college, college_analytics
 
 app_name = "college_monitoring"
 
@@ -19,4 +19,7 @@ urlpatterns = [
     path(f"{ROUND}seating.pdf", college.seating_pdf, name="seating_pdf"),
     path(f"{ROUND}refresh/", college.refresh, name="refresh"),
     path(f"{ROUND}documents/<int:document>/", college.document_file, name="document"),
+    path(f"{ROUND}analytics/", college_analytics.analytics, name="analytics"),
+    path(f"{ROUND}survey/", college_analytics.survey_page, name="survey"),
+    path(f"{ROUND}survey/<int:batch>/links/", college_analytics.survey_links, name="survey_links"),
 ]

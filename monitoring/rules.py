@@ -446,3 +446,31 @@ def seed_check(seed: str) -> RuleViolation | None:
         return RuleViolation("MON-10", _("The seed is printable text of 1 to 200 characters, without spaces at the "
                                          "ends."), "seed")
     return None
+
+
+# --- Publication of aggregates (MON-21, MON-24) -----------------------------------------------------------------
+
+# No group of fewer people is shown outside the authorities: the public page's results (MON-24) and every view of
+# the anonymous survey (MON-21). A design default: the seeds ask for publication and anonymity, not for a number.
+MIN_GROUP = 5
+
+
+def suppressed_groups(counts: Sequence[int], *, minimum: int = MIN_GROUP) -> list[bool]:
+    """MON-21, MON-24: which groups of a table to hide, when the table's total is shown beside them. A group of 1 to
+    minimum − 1 people is hidden (primary suppression); and while the hidden groups are a single group, or hold
+    fewer than ``minimum`` people together, the smallest group still shown is hidden too (secondary suppression),
+    so that no hidden group can be recovered by subtracting the shown ones from the total. An empty group hides
+    nothing and is shown."""
+    hidden = [0 < count < minimum for count in counts]
+
+    def exposed() -> bool:
+        chosen = [count for count, hide in zip(counts, hidden, strict=True) if hide]
+        return bool(chosen) and (len(chosen) == 1 or sum(chosen) < minimum)
+
+    while exposed():
+        shown = [(count, index) for index, (count, hide) in enumerate(zip(counts, hidden, strict=True))
+                 if not hide and count > 0]
+        if not shown:
+            break
+        hidden[min(shown)[1]] = True
+    return hidden

@@ -193,17 +193,18 @@ def documents(viewer: Viewer, round: Round, *, kinds: tuple[str, ...], subject_i
 
 def document_get(viewer: Viewer, round: Round, pk: int) -> Document:
     """A monitoring document (notice, seating sheet, act) of a visible college, or 404."""
-    from .documents import ACT, NOTICE, SEATING
+    from .documents import ACT, ANALYSIS, NOTICE, SEATING
 
     with scopes_disabled():
-        document = Document.objects.filter(pk=pk, kind__in=[NOTICE.code, SEATING.code, ACT.code]).first()
+        document = Document.objects.filter(pk=pk, kind__in=[NOTICE.code, SEATING.code, ACT.code,
+                                                            ANALYSIS.code]).first()
     if document is None:
         raise Http404
     rc = round_college_get(viewer, round, document.college_id)
-    subject_round = {NOTICE.code: lambda: rc.pk, SEATING.code: lambda: rc.pk,
+    subject_round = {NOTICE.code: lambda: rc.pk, SEATING.code: lambda: rc.pk, ANALYSIS.code: lambda: rc.pk,
                      ACT.code: lambda: acts(viewer, round).filter(pk=document.subject_id).values_list(
                          "round_college_id", flat=True).first()}[document.kind]()
-    if subject_round != rc.pk:
+    if subject_round != rc.pk or (document.kind != ACT.code and document.subject_id != rc.pk):
         raise Http404
     return document
 

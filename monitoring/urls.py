@@ -3,7 +3,7 @@ the ministry's representatives. The college administrator's pages are in page_ur
 
 from django.urls import path
 
-from .views import colleges, representative, rounds
+from .views import analytics, colleges, representative, rounds
 
 app_name = "monitoring"
 
@@ -34,4 +34,12 @@ urlpatterns = [
     path(f"{ROUND}documents/<int:document>/", colleges.document_file, name="document"),
     path(f"{ROUND}participants/<int:participant>/file/", colleges.excusal_file, name="excusal_file"),
     path("representative/", representative.home, name="representative"),
+    path(f"{ROUND}analytics/", analytics.dashboard, name="analytics"),
+    path(f"{ROUND}analytics/report.pdf", analytics.report_pdf, name="report"),
+    path(f"{ROUND}analytics/issue/", analytics.analysis_issue, name="analysis_issue"),
+    path(f"{ROUND}survey/", analytics.survey_batches, name="survey"),
+    path(f"{ROUND}survey/<int:batch>/links/", analytics.survey_links, name="survey_links"),
+    # Without an account: the anonymous survey (MON-21) and the public results of a year (MON-24).
+    path("survey/<str:token>/", analytics.survey_page, name="survey_page"),
+    path("public/<int:year>/", analytics.public, name="public"),
 ]

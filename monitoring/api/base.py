@@ -38,12 +38,20 @@ class CsvRenderer(renderers.BaseRenderer):
         return data
 
 
+class XlsxRenderer(CsvRenderer):
+    """``?format=xlsx``, as ``?format=csv``: the views answer the spreadsheet themselves."""
+
+    media_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    format = "xlsx"
+    charset = None
+
+
 class MonitoringViewMixin:
     """The authorities' area has no college in its URL: the scope is disabled for the request, and every read goes
     through the viewer's selectors instead (DESIGN.md "Monitoring")."""
 
     permission_classes = [MonitoringPermission]
-    renderer_classes = [*api_settings.DEFAULT_RENDERER_CLASSES, CsvRenderer]
+    renderer_classes = [*api_settings.DEFAULT_RENDERER_CLASSES, CsvRenderer, XlsxRenderer]
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

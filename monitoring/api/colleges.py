@@ -7,7 +7,7 @@ Every list and object starts from ``selectors.round_colleges``: another region's
 
 from __future__ import annotations
 
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -22,7 +22,7 @@ from attestation.calendar import working_calendar
 from attestation.errors import ApiError, error_item
 from attestation.models import User
 
-from .. import rules, selectors
+from .. import analytics, exports, rules, selectors
 from ..models import Act, ExcusalReason, Participant, Representative, Result, RoundCollege
 from ..services import acts as act_services
 from ..services import participants as participant_services
@@ -389,9 +389,59 @@ class ResultViewSet(MonitoringViewMixin, mixins.ListModelMixin, viewsets.Generic
                                  college_id=_college_id(self, self.request.query_params.get("college")),
                                  subject=self.request.query_params.get("subject", ""))
 
-    @extend_schema(parameters=[COLLEGE_PARAMETER, OpenApiParameter("subject", str, required=False)])
+    @extend_schema(parameters=[
+        COLLEGE_PARAMETER, OpenApiParameter("subject", str, required=False),
+        OpenApiParameter("cohort", str, required=False, enum=["general", "professional"]),
+        OpenApiParameter("group_by", str, required=False, enum=list(analytics.GROUP_BY),
+                         description="Aggregates of the summary rows instead of the results: per group the count, "
+                                     "mean (% of the maximum), standard deviation, 95% confidence interval "
+                                     "(t-based), distribution over tenths of the maximum, and the national mean "
+                                     "(annulled results excluded; MON-24 … MON-26)."),
+        OpenApiParameter("format", str, required=False, enum=["json", "csv", "xlsx"],
+                         description="`csv` or `xlsx`: the aggregates (with `group_by`) or the results as a file.")],
+        responses={200: OpenApiTypes.OBJECT})
     def list(self, request, *args, **kwargs):
+        group_by = request.query_params.get("group_by")
+        fmt = request.query_params.get("format", "json")
+        if group_by is not None:
+            return self._aggregates(request, group_by, fmt)
+        if fmt in ("csv", "xlsx"):
+            return self._file(request, fmt)
         return super().list(request, *args, **kwargs)
+
+    def _aggregates(self, request, group_by: str, fmt: str):
+        if group_by not in analytics.GROUP_BY:
+            raise ApiError(_("Unknown grouping."), [error_item("group_by", _("One of: %(names)s.")
+                                                               % {"names": ", ".join(analytics.GROUP_BY)})])
+        cohort = request.query_params.get("cohort", "")
+        found = analytics.analysis(self.viewer, self.round, group_by=group_by,
+                                   subject=request.query_params.get("subject", ""),
+                                   cohort=cohort if cohort in self.round.cohorts else "")
+        if fmt in ("csv", "xlsx"):
+            make = exports.analysis_csv if fmt == "csv" else exports.analysis_xlsx
+            audit_log(action="monitoring.export.analytics", college=None, actor=request.user, obj=self.round,
+                      data={"round": self.round.pk, "format": fmt, "group_by": group_by, "api": True})
+            response = HttpResponse(make(found), content_type=exports.CSV if fmt == "csv" else exports.XLSX)
+            response["Content-Disposition"] = f'attachment; filename="bbzhm-{self.round.year}-{group_by}.{fmt}"'
+            return response
+        return Response(aggregates_json(found))
+
+    def _file(self, request, fmt: str):
+        """The visible results as a file: CSV streamed whatever their number, XLSX up to XLSX_MAX_ROWS."""
+        results = self.get_queryset()
+        audit_log(action="monitoring.export.results", college=None, actor=request.user, obj=self.round,
+                  data={"round": self.round.pk, "format": fmt})
+        name = f"bbzhm-{self.round.year}-results.{fmt}"
+        if fmt == "csv":
+            response = StreamingHttpResponse(exports.results_csv_lines(results), content_type=exports.CSV)
+        else:
+            if results.count() > exports.XLSX_MAX_ROWS:
+                raise ApiError(_("Too many results for a spreadsheet."), [error_item(
+                    "format", _("At most %(max)s rows in XLSX: ask for CSV, or for one college.")
+                    % {"max": exports.XLSX_MAX_ROWS})])
+            response = HttpResponse(exports.results_xlsx(results), content_type=exports.XLSX)
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
 
     @extend_schema(request={"multipart/form-data": {"type": "object", "properties": {
         "file": {"type": "string", "format": "binary"}}}}, responses={201: ResultsImportSerializer})
@@ -407,6 +457,26 @@ class ResultViewSet(MonitoringViewMixin, mixins.ListModelMixin, viewsets.Generic
                            [e.as_api() for e in report.errors])
         return Response({"rows": report.rows, "created": report.created, "colleges": report.colleges,
                          "batch": report.batch.pk}, status=status.HTTP_201_CREATED)
+
+
+def _figure(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
+def group_json(group: analytics.Group) -> dict:
+    return {"key": group.key, "label": group.label, "count": group.n, "colleges": len(group.colleges),
+            "annulled": group.sums.annulled, "mean": _figure(group.mean), "sd": _figure(group.sd),
+            "ci95": [_figure(group.ci_low), _figure(group.ci_high)] if group.ci_low is not None else None,
+            "difference": _figure(group.difference), "position": group.position,
+            "distribution": group.sums.distribution}
+
+
+def aggregates_json(found: analytics.Analysis) -> dict:
+    """The aggregates of ``?group_by=``: the national figure is only a mean and a count for a region or a college."""
+    national = {"count": found.national.n, "mean": _figure(found.national.mean)}
+    return {"round": found.round.pk, "year": found.round.year, "group_by": found.group_by,
+            "subject": found.subject or None, "cohort": found.cohort or None, "measure": "percent_of_maximum",
+            "national": national, "total": group_json(found.total), "groups": [group_json(g) for g in found.groups]}
 
 
 # --- Documents ----------------------------------------------------------------------------------------------------

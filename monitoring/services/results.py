@@ -287,7 +287,24 @@ def summaries_rebuild(*, round: Round, keys: set[tuple[int, str, str]]) -> int:
             distribution=[row[f"bin{i}"] for i in range(rules.DISTRIBUTION_BINS)]) for row in rows]
         ResultSummary.objects.filter(round=round, college_id__in=college_ids).delete()
         ResultSummary.objects.bulk_create(summaries)
+        national_rebuild(round=round)
     return len(summaries)
+
+
+def national_rebuild(*, round: Round) -> None:
+    """The round's national sums per subject and cohort, from every summary row of the round (one query over a few
+    thousand rows), kept on the round for the readers that may not see other colleges' rows."""
+    national: dict[tuple[str, str], list] = {}
+    for subject, cohort, n, annulled, total, squares, distribution in (
+            ResultSummary.objects.filter(round=round).values_list(
+                "subject", "cohort", "count", "annulled", "percent_sum", "percent_sq_sum", "distribution")):
+        row = national.setdefault((subject, cohort), [subject, cohort, 0, 0, 0.0, 0.0, [0] * rules.DISTRIBUTION_BINS])
+        row[2] += n
+        row[3] += annulled
+        row[4] += total
+        row[5] += squares
+        row[6] = [a + b for a, b in zip(row[6], distribution or [0] * rules.DISTRIBUTION_BINS, strict=True)]
+    Round.objects.filter(pk=round.pk).update(national=sorted(national.values()))
 
 
 def _bin(index: int) -> Q:

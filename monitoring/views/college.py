@@ -19,7 +19,7 @@ from attestation.models import Document
 from attestation.views import college_view
 
 from .. import exports, rules, selectors
-from ..documents import ACT, NOTICE, SEATING
+from ..documents import ACT, ANALYSIS, NOTICE, SEATING
 from ..forms import ExcusalForm, SeatingForm
 from ..models import Participant, ParticipantStatus, Round, RoundCollege
 from ..services import participants as services
@@ -192,7 +192,7 @@ def seating_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
 def document_file(request: HttpRequest, pk: int, document: int) -> HttpResponse:
     rc = _selection(request, pk)
     found = Document.objects.filter(college=request.college, pk=document,
-                                    kind__in=[NOTICE.code, SEATING.code, ACT.code]).first()
+                                    kind__in=[NOTICE.code, SEATING.code, ACT.code, ANALYSIS.code]).first()
     if found is None or (found.kind != ACT.code and found.subject_id != rc.pk) or (
             found.kind == ACT.code and not rc.acts.filter(pk=found.subject_id).exists()):
         raise Http404
