@@ -8,7 +8,8 @@ from django.core.files.base import ContentFile
 from django_scopes import scopes_disabled
 
 from attestation.models import Document, User
-from monitoring.models import Participant, RoundCollege
+from monitoring.models import Participant, RoundCollege, SurveyBatch
+from monitoring.services.survey import invitations_issue
 
 from ..factories import user_make
 from ..isolation import page_kwargs
@@ -46,9 +47,20 @@ def notice_of(cast) -> Document:
                                     subject_id=selection_of(cast).pk)
 
 
-for name in ("round", "excuse", "seating", "seating_xlsx", "seating_pdf", "refresh"):
+def batch_of(cast) -> SurveyBatch:
+    with scopes_disabled():
+        rc = selection_of(cast)
+        found = SurveyBatch.objects.filter(round_college=rc).first()
+        if found is None:
+            found = invitations_issue(round_college=rc, by=User.objects.get(username="iso-ministry"),
+                                      respondent="teacher", label="Оқытушылар", size=3)
+        return found
+
+
+for name in ("round", "excuse", "seating", "seating_xlsx", "seating_pdf", "refresh", "analytics", "survey"):
     page_kwargs(f"college_monitoring:{name}")(lambda b: {"pk": selection_of(b).round_id})
 for name in ("excusal_file", "withdraw"):
     page_kwargs(f"college_monitoring:{name}")(lambda b: {"pk": selection_of(b).round_id,
                                                          "participant": excused_of(b).pk})
+page_kwargs("college_monitoring:survey_links")(lambda b: {"pk": selection_of(b).round_id, "batch": batch_of(b).pk})
 page_kwargs("college_monitoring:document")(lambda b: {"pk": selection_of(b).round_id, "document": notice_of(b).pk})

@@ -61,7 +61,21 @@ def page_table(w):
         ("results_template", "get", f"/monitoring/rounds/{r}/results/template.xlsx", MINISTRY_ONLY),
         ("document", "get", f"/monitoring/rounds/{r}/documents/{a.act_document.pk}/", OF_COLLEGE_A),
         ("excusal_file", "get", f"/monitoring/rounds/{r}/participants/{a.excused.pk}/file/", OF_COLLEGE_A_ANALYSTS),
+        ("analytics", "get", f"/monitoring/rounds/{r}/analytics/", ANALYSTS_ONLY),
+        ("analytics", "get", f"/monitoring/rounds/{r}/analytics/?group_by=college&format=xlsx", ANALYSTS_ONLY),
+        ("analytics", "get", f"/monitoring/rounds/{r}/analytics/?group_by=subject&format=csv", ANALYSTS_ONLY),
+        ("report", "get", f"/monitoring/rounds/{r}/analytics/report.pdf?language=ru", ANALYSTS_ONLY),
+        ("analysis_issue", "post", f"/monitoring/rounds/{r}/analytics/issue/", (302, *MINISTRY_ONLY[1:])),
+        ("survey", "get", f"/monitoring/rounds/{r}/survey/", ANALYSTS_ONLY),
+        ("survey_links", "get", f"/monitoring/rounds/{r}/survey/{a.batch.pk}/links/", MINISTRY_ONLY),
+        ("survey_links", "get", f"/monitoring/rounds/{r}/survey/{a.batch.pk}/links/?format=xlsx", MINISTRY_ONLY),
+        ("survey_page", "get", f"/monitoring/survey/{_token(a)}/", (200,) * 9),  # no account needed
+        ("public", "get", f"/monitoring/public/{w.round.year}/", (200,) * 9),
     ]
+
+
+def _token(side) -> str:
+    return side.batch.invitations.model.objects.with_scopes_disabled().filter(batch=side.batch).first().token
 
 
 def test_every_page_of_the_authorities_area_answers_each_viewer_as_the_table_says(page, world, cast_a):
@@ -102,6 +116,11 @@ def api_table(w):
         (f"{round_pk}acts/", "get", f"{base}/acts/?college={a.college.slug}", API_OF_COLLEGE_A),
         (f"{round_pk}acts/<int:pk>/", "get", f"{base}/acts/{a.act.pk}/", API_OF_COLLEGE_A),
         (f"{round_pk}results/", "get", f"{base}/results/?college={a.college.slug}", API_OF_COLLEGE_A),
+        (f"{round_pk}results/", "get", f"{base}/results/?group_by=college", API_ANYONE),
+        (f"{round_pk}results/", "get", f"{base}/results/?group_by=region&format=xlsx", API_ANYONE),
+        (f"{round_pk}results/", "get", f"{base}/results/?format=csv", API_ANYONE),
+        ("surveys/<str:token>/", "get", f"/api/v1/monitoring/surveys/{_token(a)}/", (200,) * 8),
+        ("public/<int:year>/", "get", f"/api/v1/monitoring/public/{w.round.year}/", (200,) * 8),
         (f"{round_pk}representatives/", "get", f"{base}/representatives/", API_ANYONE),
         (f"{round_pk}documents/<int:pk>/file/", "get", f"{base}/documents/{a.act_document.pk}/file/",
          API_OF_COLLEGE_A),

@@ -13,10 +13,11 @@ from django_scopes import scopes_disabled
 
 from attestation.documents.pipeline import document_render
 from attestation.models import College, Document, Student, User
-from monitoring.models import Act, Participant, Result, Round, RoundCollege
+from monitoring.models import Act, Participant, Result, Round, RoundCollege, SurveyBatch
 from monitoring.services import acts as act_services
 from monitoring.services import participants as participant_services
 from monitoring.services import results as result_services
+from monitoring.services import survey as survey_services
 from tests.factories import valid_iin
 
 from .builders import (
@@ -47,6 +48,7 @@ class Side:
     act: Act
     act_document: Document
     notice: Document
+    batch: SurveyBatch | None = None
 
 
 @dataclass
@@ -109,4 +111,7 @@ def world_build(ministry: User, cast_a, cast_b) -> World:
     round.refresh_from_db()
     with scopes_disabled():
         assert Result.objects.filter(round=round).count() == 2
+    for side in sides:
+        side.batch = survey_services.invitations_issue(round_college=side.rc, by=ministry, respondent="student",
+                                                       label="101", size=6)
     return World(round, ministry, *sides)
