@@ -197,6 +197,8 @@ def demo_seed(*, students_per_group: int = 21) -> list[Login]:
     calendar = WorkingCalendar()
     from commissions.demo import DEMO_ORDER, demo_session_seed
     from commissions.models import Exam
+    from monitoring.demo import demo_monitoring_seed
+    from monitoring.models import Round
 
     with scopes_disabled():
         if not College.objects.filter(slug=DEMO_SLUG).exists():
@@ -204,7 +206,9 @@ def demo_seed(*, students_per_group: int = 21) -> list[Login]:
             _seed_second(rng, calendar)
             demo_session_seed(College.objects.get(slug=DEMO_SLUG), admin=User.objects.get(username="admin"),
                               secretary=User.objects.get(username="secretary"))
+            demo_monitoring_seed(password=DEMO_PASSWORD)
         session = Exam.objects.filter(college__slug=DEMO_SLUG, commission__order_number=DEMO_ORDER).first()
+        analytics = Round.objects.filter(year=2026).values_list("pk", flat=True).first()
     secretary_page = (f"/colleges/{DEMO_SLUG}/attestation/sessions/{session.pk}/protocol/ (today's session)"
                       if session is not None else f"/colleges/{DEMO_SLUG}/")
     return [
@@ -212,7 +216,10 @@ def demo_seed(*, students_per_group: int = 21) -> list[Login]:
         Login("administrator", "admin", DEMO_PASSWORD, f"/colleges/{DEMO_SLUG}/ (and {SECOND_SLUG})"),
         Login("secretary", "secretary", DEMO_PASSWORD, secretary_page),
         Login("student", "student", DEMO_PASSWORD, f"/colleges/{DEMO_SLUG}/me/"),
-        Login("ministry", "ministry", DEMO_PASSWORD, "/monitoring/"),
+        Login("ministry", "ministry", DEMO_PASSWORD, f"/monitoring/rounds/{analytics}/analytics/ (ББЖМ 2026: the "
+                                                   "dashboard, its charts and the report)" if analytics else "/monitoring/"),
+        Login("region", "region", DEMO_PASSWORD, "/monitoring/ (Almaty city's colleges only)"),
+        Login("representative", "representative", DEMO_PASSWORD, "/monitoring/representative/"),
     ]
 
 
