@@ -38,7 +38,7 @@ def group_by_labels() -> dict[str, str]:
 
 
 POSITION_LABELS = {"above": _("above the national mean"), "below": _("below the national mean"),
-                   "within": _("not distinguishable from the national mean"), "": "—"}
+                   "within": _("no significant difference"), "": "—"}
 
 
 @dataclass
