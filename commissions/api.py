@@ -23,7 +23,7 @@ from attestation.audit import client_ip
 from attestation.errors import Conflict, error_item
 from attestation.models import AttemptReason, Campaign, Discipline, Student
 
-from . import selectors, services
+from . import rules, selectors, services
 from .models import (
     Commission,
     CommissionMember,
@@ -693,7 +693,7 @@ class ProtocolSerializer(serializers.ModelSerializer):
         return {
             "id": protocol.pk, "exam": exam.pk, "number": protocol.number, "status": protocol.status,
             "version": protocol.version, "mode": exam.mode,
-            "distance_statement": services.rules.distance_statement(mode=exam.mode, language=protocol.language),
+            "distance_statement": rules.distance_statement(mode=exam.mode, language=protocol.language),
             "opened_at": protocol.opened_at, "closed_at": protocol.closed_at, "announced_on": protocol.announced_on,
             "notes": protocol.notes, "recording_ref": protocol.recording_ref,
             "quorum": {"present": state.present, "voting": state.voting, "required": state.quorum,
