@@ -23,9 +23,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from grading import rules as grading_rules
-
-from . import selectors, services
+from . import scale, selectors, services
 from .accounts import has_totp
 from .api_base import READ, WRITE, CollegeListCreateDestroyViewSet, CollegeModelViewSet, CollegeReadOnlyViewSet
 from .audit import audit_log, client_ip
@@ -49,6 +47,7 @@ from .models import (
     Student,
     TranscriptEntry,
 )
+from .rules import RuleViolation, iin_check
 
 STUDENT_READ = {READ: {"admin", "staff", "student"}, WRITE: {"admin"}}
 
@@ -315,8 +314,6 @@ class StudentSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at"]
 
     def validate_iin(self, value: str) -> str:
-        from .rules import iin_check
-
         violation = iin_check(value)
         if violation is not None:
             raise serializers.ValidationError(violation.message, code=rule_code(violation.rule))
@@ -352,8 +349,8 @@ class PercentField(serializers.Field):
     """GRD-01: a number from 0 to 100 (fractions allowed, rounded half up when graded)."""
 
     def to_internal_value(self, data):
-        parsed = grading_rules.percent_parse(data)
-        if isinstance(parsed, grading_rules.RuleViolation):
+        parsed = scale.percent_parse(data)
+        if isinstance(parsed, RuleViolation):
             raise serializers.ValidationError(parsed.message, code=rule_code(parsed.rule))
         return parsed
 

@@ -23,10 +23,9 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from grading import rules as grading_rules
-from grading.services import grade_entry_check, grade_entry_context
-
+from . import scale
 from .audit import audit_log
+from .grade_entry import grade_entry_check, grade_entry_context
 from .models import AttemptReason, College, Discipline, Group, Student, TranscriptEntry, User
 from .rules import RulesBroken, iin_check
 from .services import student_create, student_update, transcript_grade
@@ -465,7 +464,7 @@ def import_template(kind: str, fmt: str) -> tuple[bytes, str]:
     if kind == "transcript":
         help_sheet.append([])
         help_sheet.append([str(_("Letter grades (GRD-01)"))])
-        for band in grading_rules.GRADE_SCALE:
+        for band in scale.GRADE_SCALE:
             help_sheet.append([band.letter, f"{band.percent_min}–{band.percent_max}", str(band.points)])
     buffer = io.BytesIO()
     workbook.save(buffer)

@@ -25,7 +25,7 @@ from django.utils.translation import get_language, override
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
-from grading.rules import LETTERS, TRADITIONAL_CHOICES
+from .scale import LETTERS, TRADITIONAL_CHOICES
 
 
 @cache
@@ -346,7 +346,7 @@ class GradeOrigin(models.TextChoices):
 
 class TranscriptEntry(models.Model):
     """A graded curriculum component of a student. Letter, points and traditional grade are derived
-    from the percentage by the GRD-01 table (grading.rules) and stored for querying.
+    from the percentage by the GRD-01 table (attestation.scale) and stored for querying.
 
     Final attestation results come from closed protocols (commissions) and are entries with
     ``is_final_attestation``; an appeal that changes a grade changes the entry (origin ``appeal``) and

@@ -21,8 +21,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_scopes import scopes_disabled
 
-from grading.rules import TRADITIONAL_CHOICES
-
 from . import forms, selectors, services
 from .documents.kinds import get_kind
 from .documents.pipeline import document_request, document_retry
@@ -31,6 +29,7 @@ from .imports import COLUMNS, IMPORTERS, ImportFileError, import_template
 from .models import AttemptReason, College, Discipline, Document, Group, Program, Student
 from .queries import counted_page
 from .rules import RulesBroken
+from .scale import TRADITIONAL_CHOICES, gpa
 from .tenancy import college_nav, user_memberships
 
 STUDENTS_PER_PAGE = 30
@@ -352,8 +351,6 @@ def _transcript_rows_html(entries) -> tuple[str, int, list[tuple]]:
 
 
 def _transcript_context(request: HttpRequest, student_id: int) -> dict[str, Any]:
-    from grading.rules import gpa
-
     heading, entries = selectors.transcript_page(access=request.access, student_id=student_id,
                                                  language=(get_language() or "kk")[:2])
     rows_html, count, counted = _transcript_rows_html(entries)

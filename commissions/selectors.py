@@ -13,9 +13,9 @@ from django.http import Http404
 
 from attestation.models import Campaign, CampaignGroup, College, Discipline, Program, Student
 from attestation.queries import Statement, columns, fields_of, table, unique_or_none
+from attestation.scale import TRADITIONAL_CHOICES
 from attestation.selectors import campaign_get, student_join
 from attestation.tenancy import CollegeAccess
-from grading.rules import TRADITIONAL_CHOICES
 
 from .models import (
     AttestationPolicy,

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
 from attestation.models import College, Document, GradeOrigin, Student, TranscriptEntry
-from grading.rules import LETTERS, TRADITIONAL_CHOICES
+from attestation.scale import LETTERS, TRADITIONAL_CHOICES
 
 from .composition import CommissionMember
 from .force_majeure import ForceMajeureDecision

@@ -19,9 +19,9 @@ from django.views.decorators.http import require_POST
 from attestation.errors import error_item
 from attestation.html import escape_text
 from attestation.rules import RulesBroken
+from attestation.scale import GRADE_SCALE
 from attestation.uploads import UploadRefused
 from attestation.views import _apply_errors, college_view
-from grading.rules import GRADE_SCALE
 
 from .. import forms, selectors, services
 from ..models import Protocol, ProtocolLocked
