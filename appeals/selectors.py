@@ -121,8 +121,6 @@ def attachment_get(*, access: CollegeAccess, pk: int) -> AppealAttachment:
 
 
 def approved_appeal_commissions(*, college: College):
-    from commissions.models import Commission
-
     return Commission.objects.filter(college=college, kind=Commission.Kind.APPEAL,
                                      status=Commission.Status.APPROVED).order_by("-created_at", "-id")
 

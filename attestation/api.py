@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
 from django.contrib.auth import authenticate
 from django.http import FileResponse
 from django.utils.translation import gettext as _
@@ -48,6 +50,7 @@ from .models import (
     TranscriptEntry,
 )
 from .rules import RuleViolation, iin_check
+from .views import verification_facts
 
 STUDENT_READ = {READ: {"admin", "staff", "student"}, WRITE: {"admin"}}
 
@@ -86,9 +89,6 @@ class TokenView(APIView):
         if user is None or not user.is_active:
             raise ApiError(_("Sign-in failed."), [error_item(None, _("The username or password is not correct."))])
         if has_totp(user):
-            from allauth.mfa.models import Authenticator
-            from allauth.mfa.totp.internal.auth import TOTP
-
             code = data.validated_data.get("otp", "")
             authenticator = Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP)
             if not code or not TOTP(authenticator).validate_code(code):
@@ -510,8 +510,6 @@ class VerifyView(APIView):
         "issuer": serializers.DictField(), "issued_at": serializers.DateTimeField(),
         "status": serializers.CharField(), "sha256": serializers.CharField(), "language": serializers.CharField()}))
     def get(self, request, token: str):
-        from .views import verification_facts
-
         facts = verification_facts(token)
         if facts is None:
             raise NotFound()

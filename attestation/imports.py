@@ -145,6 +145,7 @@ def _cell(value: Any) -> Any:
 
 
 def _read_xlsx(data: bytes) -> list[list[Any]]:
+    # openpyxl is loaded by the first spreadsheet, not by every process that imports this module.
     from openpyxl import load_workbook
 
     try:

@@ -23,7 +23,8 @@ from django_scopes import scope, scopes_disabled
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
-from .models import College, Membership, Role
+from .menus import menu_for
+from .models import College, Membership, Notification, Role, Student
 
 COLLEGE_PATH = re.compile(r"^/(?P<api>api/v1/)?colleges/(?P<slug>[-a-zA-Z0-9_]+)/")
 RLS_SETTING = "attestation.college_id"
@@ -130,8 +131,6 @@ class CollegeAccess:
         """The student record of a student member (None for others)."""
         if not self.is_student:
             return None
-        from .models import Student
-
         return Student.objects.filter(college=self.college, user=self.user).select_related("group").first()
 
 
@@ -225,8 +224,6 @@ def _unread_key(slug: str, user_id: int) -> str:
 def unread_count(access: CollegeAccess, primed: int | None = None) -> int:
     """Unread notices of the user in this college, cached until a notice is sent or read (``primed``: already read
     by the middleware)."""
-    from .models import Notification
-
     if primed is not None:
         return primed
     key = _unread_key(access.college.slug, access.user.pk)
@@ -262,8 +259,6 @@ def site_nav() -> dict[str, str]:
 
 
 def college_context(request: HttpRequest) -> dict:
-    from .menus import menu_for
-
     college = getattr(request, "college", None)
     access = getattr(request, "access", None)
     return {

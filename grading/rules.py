@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
+from dateutil.relativedelta import relativedelta
 from django.utils.translation import gettext_lazy as _
 
 from attestation.rules import RuleViolation
@@ -202,8 +203,6 @@ def early_attestation_earliest(*, fa_start: date, correctional: bool) -> date:
     """EAR-01 (003 §45) / EAR-02 (003 §46): the earliest date of an early individual final attestation: two
     calendar months before the start of the final attestation, three at a college of a correctional
     institution (relativedelta clamps to the month's end, RULES.md §2)."""
-    from dateutil.relativedelta import relativedelta
-
     return fa_start - relativedelta(months=EARLY_MONTHS_CORRECTIONAL if correctional else EARLY_MONTHS)
 
 

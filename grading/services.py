@@ -5,7 +5,6 @@ Every function takes the college explicitly (from the URL, never from a body) an
 
 from __future__ import annotations
 
-import logging
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from attestation.audit import audit_entry, audit_log
 from attestation.documents.kinds import get_kind
-from attestation.documents.pipeline import BatchDocument, document_request, documents_request_many
+from attestation.documents.pipeline import BatchDocument, document_request, documents_request_many, enqueue
 from attestation.models import (
     AuditEntry,
     Campaign,
@@ -37,9 +36,11 @@ from attestation.models import (
 )
 from attestation.queries import update_each
 from attestation.rules import RulesBroken, RuleViolation
+from attestation.tenancy import membership_of
 from attestation.uploads import DOCUMENT_MAX_BYTES, SCAN_TYPES, upload_check
 
 from . import rules, selectors
+from .documents import decision_payloads
 from .models import (
     Admission,
     AdmissionOrder,
@@ -48,8 +49,6 @@ from .models import (
     HonoursConfirmation,
     IndividualAttestation,
 )
-
-log = logging.getLogger(__name__)
 
 
 def _field_error(field_name: str, message: str) -> ValidationError:
@@ -317,8 +316,6 @@ def honours_confirm(*, college: College, by: User, student: Student, protocol_re
     (HON-01 / HON-02); the commission may decline a proposal (an override, audited)."""
     _same_college(college, student=student)
     if not as_chair:
-        from attestation.tenancy import membership_of
-
         membership = membership_of(college, by)
         if membership is None or membership.role != Role.ADMIN:
             raise PermissionDenied
@@ -427,8 +424,6 @@ def _decisions_create_many(*, college: College, by: User | None, evaluations: li
     (the pipeline's outbox rows for a batch, content from the one payload builder, decision_payloads) and audit
     entries in a few bulk inserts instead of a dozen queries per student. A conflict (a decision taken meanwhile
     for one of them, one by one) falls back to the per-student path."""
-    from .documents import decision_payloads
-
     if not evaluations:
         return
     today = college.today()
@@ -557,15 +552,13 @@ def decision_batch_start(*, college: College, by: User, group: Group,
     return batch, True
 
 
-def decision_batch_enqueue(*, college_id: int, batch_id: int) -> bool:
-    from .tasks import run_decision_batch
+RUN_DECISION_BATCH = "grading.tasks.run_decision_batch"
 
-    try:
-        run_decision_batch.apply_async(args=[college_id, batch_id], retry=False)
-    except Exception as exc:  # a broker outage: the batch stays pending, the relay sends it again
-        log.warning("decision batch %s not enqueued: %s", batch_id, exc)
-        return False
-    return True
+
+def decision_batch_enqueue(*, college_id: int, batch_id: int) -> bool:
+    """Send the batch to the broker; when it is down the batch stays pending and is sent again when watched
+    (``decision_batch_resend_stale``)."""
+    return enqueue(RUN_DECISION_BATCH, college_id, batch_id)
 
 
 # A batch still waiting this long after it was created was never delivered (the broker was down): joining it or

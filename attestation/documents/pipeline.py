@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import NamedTuple
 
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone, translation
@@ -27,6 +28,7 @@ from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
 from ..audit import audit_entry, audit_log
+from ..celery import app as celery_app
 from ..models import AuditEntry, College, Document, User
 from ..queries import model_from_row, table, typed_rows, update_each
 from .kinds import DocumentKind, get_kind
@@ -113,14 +115,26 @@ def documents_request_many(*, college: College, documents: list[BatchDocument], 
     return rows
 
 
+def enqueue(task: str, *args) -> bool:
+    """Send the task named ``task`` (``app.tasks.function``) with ``args`` to the broker: the one way the services
+    start a task, by its name, so that no service imports a task module (the tasks import the services). A broker
+    outage is logged, not raised: what was not sent is still pending in the database, and its relay sends it again.
+    Returns whether it was sent."""
+    try:
+        celery_app.signature(task, args=args).apply_async(retry=False)
+    except Exception as exc:  # kombu raises a variety of connection errors
+        log.warning("task %s%s not enqueued, it is sent again later: %s", task, args, exc)
+        return False
+    return True
+
+
+RENDER_DOCUMENT = "attestation.tasks.render_document"
+RENDER_DOCUMENTS = "attestation.tasks.render_documents"
+
+
 def document_enqueue(*, college_id: int, document_id: int) -> bool:
     """Hand the document to the broker. A broker outage is logged, not raised: the relay retries."""
-    from ..tasks import render_document
-
-    try:
-        render_document.apply_async(args=[college_id, document_id], retry=False)
-    except Exception as exc:  # kombu raises a variety of connection errors
-        log.warning("document %s not enqueued, the relay will retry: %s", document_id, exc)
+    if not enqueue(RENDER_DOCUMENT, college_id, document_id):
         return False
     with scopes_disabled():
         Document.objects.filter(pk=document_id, status=Document.Status.PENDING).update(enqueued_at=timezone.now())
@@ -158,15 +172,10 @@ def documents_enqueue(*, college_id: int, document_ids: list[int], batch_end: bo
     """Many documents of one college (a batch) to the broker a few per task (``document_chunks``), then the sent
     ones marked in one statement. A broker outage stops it and is logged, not raised: the relay sends the rest one
     by one. Returns how many were sent."""
-    from ..tasks import render_documents
-
     sent: list[int] = []
     for chunk in document_chunks(document_ids, batch_end=batch_end):
-        try:
-            render_documents.apply_async(args=[college_id, chunk], retry=False)
-        except Exception as exc:  # kombu raises a variety of connection errors
-            log.warning("documents %s not enqueued, the relay will retry: %s", chunk, exc)
-            break
+        if not enqueue(RENDER_DOCUMENTS, college_id, chunk):
+            break  # the broker is down: the relay sends the rest
         sent.extend(chunk)
     if sent:
         with scopes_disabled():
@@ -380,8 +389,6 @@ def document_mark_failed(*, document_id: int, error: str) -> None:
 def document_retry(*, document: Document, by: User) -> Document:
     """Administrator: send a failed document through the pipeline again."""
     if document.status != Document.Status.FAILED:
-        from django.core.exceptions import ValidationError
-
         raise ValidationError({"status": [_("Only a failed document can be retried.")]})
     with transaction.atomic():
         document.status = Document.Status.PENDING

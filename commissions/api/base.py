@@ -3,6 +3,7 @@ or a closed protocol 409), the row and slot as every answer shows them, and smal
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -43,8 +44,6 @@ def request_int(data, name: str) -> int:
     try:
         return int(value)
     except (TypeError, ValueError):
-        from django.core.exceptions import ValidationError
-
         raise ValidationError({name: [_("A number is required.")]}) from None
 
 

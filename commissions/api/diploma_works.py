@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.http import FileResponse
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -13,6 +14,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from attestation.api import CollegeRelatedField
 from attestation.api_base import READ, WRITE, CollegeModelViewSet
 from attestation.models import Campaign, Student
+from attestation.selectors import campaign_of_group
 
 from .. import selectors, services
 from ..models import DiplomaWork
@@ -61,13 +63,9 @@ class DiplomaWorkViewSet(CommissionsApiMixin, CollegeModelViewSet):
         campaign = data.pop("campaign", None) or (work.campaign if work else None)
         student = data.pop("student", None) or work.student
         if campaign is None:
-            from attestation.selectors import campaign_of_group
-
             campaign = campaign_of_group(college=self.college, group_id=student.group_id,
                                          on=self.college.today())
             if campaign is None:
-                from django.core.exceptions import ValidationError
-
                 raise ValidationError({"campaign": [_("The student's group takes part in no campaign.")]})
         work, warnings = services.diploma_work_save(
             college=self.college, by=self.request.user, campaign=campaign, student=student,
@@ -96,8 +94,6 @@ class DiplomaWorkViewSet(CommissionsApiMixin, CollegeModelViewSet):
     def files(self, request, college=None, pk=None, which=None):
         work = self.get_object()
         if which not in ("file", "review", "presentation") or not getattr(work, which):
-            from django.http import Http404
-
             raise Http404
         return FileResponse(getattr(work, which).open("rb"), as_attachment=True,
                             filename=f"diploma-{work.pk}-{which}.{getattr(work, which).name.rsplit('.', 1)[-1]}")

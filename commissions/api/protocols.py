@@ -3,6 +3,8 @@ rows' draws, technical failures, derived results, amendments, extracts and the p
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -34,8 +36,6 @@ class ProtocolActionsMixin:
     def _protocol(self, exam: Exam) -> Protocol:
         protocol = selectors.protocol_of(college=self.college, exam=exam)
         if protocol is None:
-            from django.http import Http404
-
             raise Http404
         return protocol
 
@@ -111,8 +111,6 @@ class ProtocolActionsMixin:
         self._editor(exam)
         upload = request.FILES.get("signed_scan")
         if upload is None:
-            from django.core.exceptions import ValidationError
-
             raise ValidationError({"signed_scan": [_("Attach the scan in the field «signed_scan».")]})
         services.protocol_scan_attach(college=self.college, by=request.user, protocol=self._protocol(exam),
                                       upload=upload)
@@ -123,8 +121,6 @@ class ProtocolActionsMixin:
         row = ProtocolResult.objects.filter(college=self.college, protocol=protocol, student_id=student).select_related(
             "student").first()
         if row is None:
-            from django.core.exceptions import ValidationError
-
             raise ValidationError({"student": [_("The student has no slot in this session.")]})
         return row
 
@@ -166,8 +162,6 @@ class ProtocolActionsMixin:
         """DIST-07: a new slot after a technical failure (not a retake)."""
         exam = self._exam_for_protocol()
         if not self.access.is_admin:
-            from django.core.exceptions import PermissionDenied
-
             raise PermissionDenied
         protocol = self._protocol(exam)
         data = RescheduleSerializer(data=request.data, context=self.get_serializer_context())
@@ -175,8 +169,6 @@ class ProtocolActionsMixin:
         row = self._row(exam, protocol)
         act = row.tech_failure_acts.first()
         if act is None:
-            from django.core.exceptions import ValidationError
-
             raise ValidationError({"student": [_("No technical failure act for this student.")]})
         slot = services.tech_failure_reschedule(college=self.college, by=request.user, act=act,
                                                 exam=data.validated_data["exam"],

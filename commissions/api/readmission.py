@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import FileResponse
+from django.http import FileResponse, Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
@@ -62,8 +62,6 @@ class ReAdmissionViewSet(CommissionsApiMixin, mixins.CreateModelMixin, CollegeRe
         result = (ProtocolResult.objects.filter(college=self.college, slot=slot).select_related("protocol").first()
                   if slot is not None else None)
         if student is None or result is None:
-            from django.http import Http404
-
             raise Http404
         readmission = services.readmission_apply(
             college=self.college, by=request.user, student=student, result=result,

@@ -3,6 +3,9 @@ uploader."""
 
 from __future__ import annotations
 
+import secrets
+from pathlib import Path
+
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 
@@ -10,8 +13,6 @@ from django.core.files.storage import FileSystemStorage
 def uploads_storage() -> FileSystemStorage:
     """Uploaded files (diploma works, reviews, signed scans, medical documents) live outside the web root and
     are served only through views that check permissions; there is no URL for them."""
-    from pathlib import Path
-
     return FileSystemStorage(location=Path(settings.MEDIA_ROOT) / "commissions", file_permissions_mode=0o640,
                              directory_permissions_mode=0o750)
 
@@ -19,8 +20,6 @@ def uploads_storage() -> FileSystemStorage:
 def _upload_to(kind: str):
     def upload_to(instance, filename: str) -> str:
         # The stored name never comes from the uploader: a fixed name per object and kind, plus a random part.
-        import secrets
-
         suffix = filename.rsplit(".", 1)[-1].lower()[:5] if "." in filename else "bin"
         return f"{instance.college_id}/{kind}/{instance.pk or 'new'}-{secrets.token_hex(6)}.{suffix}"
 

@@ -10,6 +10,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from attestation.audit import audit_log
@@ -95,8 +96,6 @@ def force_majeure_apply_form(*, college: College, by: User, decision: ForceMajeu
     with college.in_language():
         users = _student_users(students)
         if users:
-            from django.urls import reverse
-
             notify(college=college, users=users, subject=_("The form of your attestation has changed"),
                    body=f"{exam} — {exam.get_form_display()}, {exam.get_mode_display()}. {decision}",
                    url=reverse("commissions:my_attestation", kwargs={"college": college.slug}))

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,6 +20,7 @@ from attestation.models import AttemptReason, College, Discipline, Document, Stu
 from attestation.rules import RulesBroken, RuleViolation
 from attestation.services import notify, transcript_check, transcript_grade
 from attestation.uploads import SCAN_MAX_BYTES, SCAN_TYPES, CheckedUpload, upload_check
+from grading import services as grading_services
 
 from .. import rules, selectors
 from ..models import CommissionMember, Exam, ExamSlot, Protocol, ProtocolAmendment, ProtocolResult, ProtocolSignature
@@ -204,10 +206,6 @@ def protocol_close(*, college: College, by: User, protocol: Protocol, scan=None,
 def _results_published(*, college: College, by: User, protocol: Protocol, rows: list[ProtocolResult]) -> None:
     """PRO-03: results published the same day: each student is told (e-mail + portal); RET-04 for an
     unsatisfactory result through the grading side's certificate when it exists."""
-    from django.urls import reverse
-
-    from grading import services as grading_services
-
     url = reverse("commissions:my_attestation", kwargs={"college": college.slug})
     with college.in_language():
         for row in rows:

@@ -12,6 +12,8 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mass_mail
 from django.db import connection, transaction
+from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -60,8 +62,6 @@ def protocol_editor_check(*, access: CollegeAccess, exam: Exam) -> CommissionMem
 def protocol_reader_check(*, access: CollegeAccess) -> None:
     """Protocols are read by the college's administrators and staff; anyone else gets a 404."""
     if not access.is_staff_or_admin:
-        from django.http import Http404
-
         raise Http404
 
 
@@ -450,8 +450,6 @@ def protocol_tech_failure(*, college: College, by: User, result: ProtocolResult,
     members = list(exam.commission.members.select_related("user"))
     now = timezone.now().isoformat()
     deliveries = []
-    from django.urls import reverse
-
     url = reverse("commissions:protocol", kwargs={"college": college.slug, "pk": exam.pk})
     with college.in_language():
         subject = _("Technical failure act № %(number)s: %(student)s") % {"number": act.pk,

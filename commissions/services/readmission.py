@@ -7,6 +7,8 @@ from datetime import datetime
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,8 +31,6 @@ def readmission_apply(*, college: College, by: User, student: Student, result: P
     unsatisfactory grade is not considered."""
     _same_college(college, student=student, result=result)
     if result.student_id != student.pk:
-        from django.http import Http404
-
         raise Http404
     if reason not in ReAdmission.Reason.values:
         raise _field_error("reason", _("Choose health or another objective reason."))
@@ -96,8 +96,6 @@ def readmission_decide(*, college: College, by: User, readmission: ReAdmission, 
               data={"status": readmission.status, "note": readmission.decision_note,
                     "slot": readmission.new_slot_id})
     if readmission.student.user_id:
-        from django.urls import reverse
-
         with college.in_language():
             notify(college=college, users=[readmission.student.user],
                    subject=_("Decision on your re-admission: %(status)s") % {

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,6 +18,7 @@ from attestation.calendar import working_calendar
 from attestation.models import AttemptReason, Campaign, College, Discipline, Student, User
 from attestation.rules import RuleViolation
 from attestation.services import notify
+from grading.selectors import admitted_student_ids
 
 from .. import rules, selectors
 from ..models import (
@@ -110,8 +112,6 @@ def _exam_verdict(*, college: College, data: ExamInput, exam: Exam | None) -> tu
     if preparation:
         errors.append(preparation)
 
-    from grading.selectors import admitted_student_ids
-
     admitted = admitted_student_ids(college=college, campaign=campaign)
     policy = _policy(college)
     seen: set[int] = set()
@@ -194,8 +194,6 @@ def _notify_slots(*, college: College, slots: list[ExamSlot], subject: str) -> i
     users = _student_users([slot.student for slot in slots])
     if not users:
         return 0
-    from django.urls import reverse
-
     url = reverse("commissions:my_attestation", kwargs={"college": college.slug})
     by_user = {}
     for slot in slots:
@@ -375,8 +373,6 @@ def procedure_send(*, college: College, by: User, exam: Exam, procedure: str | N
     exam.procedure_sent_at = timezone.now()
     exam.save(update_fields=["procedure", "procedure_sent_at"])
     slots = list(exam.slots.select_related("student__user"))
-    from django.urls import reverse
-
     with college.in_language():
         users = _student_users([s.student for s in slots])
         if users:
