@@ -146,12 +146,14 @@ SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 CELERY_BROKER_URL = env("CELERY_BROKER_URL") or REDIS_URL or "filesystem://localhost//"
 BROKER_DIR = VAR_DIR / "broker"
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    for sub in ("queue", "processed"):
+    for sub in ("queue", "processed", "control"):
         (BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),
         "processed_folder": str(BROKER_DIR / "processed"),
+        # The exchange tables, which kombu otherwise writes to ./control wherever the process was started.
+        "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
         # Kombu looks at the folder once a second by default: a batch's chunks then waited up to a second each, the
         # cores idle (bench/grading_decisions.py), and a single PDF took a second longer to appear in the demo. At

@@ -101,11 +101,13 @@ def worker(*, var_dir: Path, documents_dir: Path, broker_url: str, concurrency: 
 
 def filesystem_broker(var_dir: Path) -> tuple[str, dict]:
     queue, processed = var_dir / "broker" / "queue", var_dir / "broker" / "processed"
+    control = var_dir / "broker" / "control"
     shutil.rmtree(var_dir / "broker", ignore_errors=True)
-    queue.mkdir(parents=True)
-    processed.mkdir(parents=True)
+    for folder in (queue, processed, control):
+        folder.mkdir(parents=True)
     return "filesystem://localhost//", {"data_folder_in": str(queue), "data_folder_out": str(queue),
-                                        "processed_folder": str(processed), "store_processed": False}
+                                        "processed_folder": str(processed), "control_folder": str(control),
+                                        "store_processed": False}
 
 
 @contextmanager
