@@ -40,6 +40,12 @@ class ProtocolQuerySet(models.QuerySet):
             raise ProtocolLocked()
         return super().delete()
 
+    def update_locked_open(self, **kwargs):
+        """``update`` by a caller that holds the protocol's lock and saw it open (as ``protocol_locked_open`` for a
+        row's ``save``): nothing can close it before the caller's transaction ends, so the guard's question would be
+        a query for nothing on the busiest write. On PostgreSQL the database's own guard (migration 0002) stands."""
+        return super().update(**kwargs)
+
 
 class ProtocolLocked(Exception):
     """A closed protocol is locked for good; corrections are amendments (PRO-01)."""
@@ -245,6 +251,16 @@ class ProtocolResult(LockedRowMixin, models.Model):
     @property
     def is_derived(self) -> bool:
         return self.origin == GradeOrigin.DERIVED
+
+    @property
+    def is_settled(self) -> bool:
+        """Settled by a technical failure act or a force majeure decision: only questions and notes change."""
+        return self.status in (self.Status.TECH_FAILURE, self.Status.DERIVED)
+
+    @property
+    def percent_entered(self) -> str:
+        """The percentage as typed, without trailing zeros or an exponent (87.50 → "87.5", 80.00 → "80")."""
+        return "" if self.percent_raw is None else format(self.percent_raw.normalize(), "f")
 
 
 class ProtocolSignature(LockedRowMixin, models.Model):

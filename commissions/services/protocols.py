@@ -11,7 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mass_mail
-from django.db import connection, transaction
+from django.db import transaction
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -19,7 +19,6 @@ from django.utils.translation import gettext as _
 
 from attestation.audit import audit_log
 from attestation.models import AttemptReason, College, User
-from attestation.queries import table
 from attestation.rules import RulesBroken, RuleViolation
 from attestation.services import notify, transcript_grade
 from attestation.tenancy import CollegeAccess
@@ -83,13 +82,9 @@ def _locked_protocol(college: College, protocol_id: int) -> Protocol:
 
 def _bump(protocol: Protocol) -> int:
     """The protocol's next change number. Only ever called holding the protocol's lock, having seen it open
-    (``_locked_protocol``, ``selectors.result_row_locked``): nothing can close it or bump it meanwhile, so the
-    queryset guard's question (is it closed?) would be a query for nothing on the busiest write; on PostgreSQL the
-    database's own guard (migration commissions 0002) still stands behind this statement."""
+    (``_locked_protocol``, ``selectors.result_row_locked``): nothing can close it or bump it meanwhile."""
     protocol.version += 1
-    with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {table(Protocol)} SET version = %s WHERE id = %s",  # noqa: S608 (a model's table)
-                       [protocol.version, protocol.pk])
+    Protocol.objects.filter(college_id=protocol.college_id, pk=protocol.pk).update_locked_open(version=protocol.version)
     return protocol.version
 
 

@@ -11,13 +11,12 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from attestation.errors import error_item
-from attestation.html import escape_text
 from attestation.rules import RulesBroken
 from attestation.scale import GRADE_SCALE
 from attestation.uploads import UploadRefused
@@ -33,99 +32,6 @@ def _exam_for_protocol(request: HttpRequest, pk: int):
     exam = selectors.exam_get(college=request.college, pk=pk)
     services.protocol_reader_check(access=request.access)
     return exam
-
-
-def render_row(r, *, exam, can_edit: bool, L: dict, row_base: str, row_error: str = "",  # noqa: N803
-               **_: Any) -> str:
-    """One student's row of the protocol as HTML. Built here rather than by a template: it is rendered 30 times
-    per page and once per save, and is the hot path of the secretary's page (bench/commissions_protocol_page.py).
-    Every value is escaped."""
-    settled = r.status in ("tech_failure", "derived")
-    off = "" if can_edit else " disabled"
-    pk = r.pk
-    hx = (f' hx-post="{row_base}{pk}/" hx-trigger="change" hx-include="this" hx-target="this" hx-swap="outerHTML"'
-          if can_edit else "")
-    badge = f' <span class="badge text-bg-warning">{L["derived"]}</span>' if r.origin == "derived" else ""
-
-    def sel(value: str) -> str:
-        return " selected" if r.status == value else ""
-
-    extra = f"<option selected>{escape_text(r.get_status_display())}</option>" if settled else ""
-    percent = "" if r.percent_raw is None else r.percent_raw.normalize()
-    parts = [
-        f'<tr id="row-{pk}" data-student="{r.student_id}"{hx}>',
-        f'<th scope="row">{escape_text(r.student.full_name)}{badge}</th>',
-        f'<td><input type="hidden" name="version" value="{r.version}"><label class="visually-hidden" '
-        f'for="status-{pk}">{L["attendance"]}</label><select class="form-select form-select-sm" '
-        f'id="status-{pk}" name="status"{" disabled" if settled or not can_edit else ""}>'
-        f'<option value=""{sel("")}>—</option><option value="present"{sel("present")}>{L["present"]}</option>'
-        f'<option value="absent"{sel("absent")}>{L["absent"]}</option>{extra}</select></td>',
-        f'<td><label class="visually-hidden" for="percent-{pk}">{L["percent"]}</label><input '
-        f'class="form-control form-control-sm percent" id="percent-{pk}" name="percent" inputmode="decimal" size="5" '
-        f'value="{escape_text(percent)}"{off}></td>',
-        f'<td class="letter" aria-live="polite">{escape_text(r.letter)}</td>',
-        f'<td class="traditional">{escape_text(r.get_traditional_display() if r.traditional else "")}</td>',
-        f'<td><label class="visually-hidden" for="questions-{pk}">{L["questions"]}</label><textarea '
-        f'class="form-control form-control-sm" id="questions-{pk}" name="questions" rows="1"{off}>'
-        f'{escape_text(r.questions)}</textarea></td>',
-        f'<td><label class="visually-hidden" for="notes-{pk}">{L["notes"]}</label><textarea '
-        f'class="form-control form-control-sm" id="notes-{pk}" name="notes" rows="1"{off}>'
-        f'{escape_text(r.notes)}</textarea>'
-        f'</td>',
-    ]
-    if exam.is_distance:
-        checked = " checked" if r.id_checked else ""
-        parts.append(f'<td><input type="hidden" name="id_checked_present" value="1"><input class="form-check-input" '
-                     f'type="checkbox" id="id-{pk}" name="id_checked"{checked}{off}> <label class="form-check-label" '
-                     f'for="id-{pk}">{L["identity"]}</label></td>')
-    ticket = ""
-    if r.ticket_number:
-        ticket = str(r.ticket_number)
-    elif can_edit and exam.ticket_count and not exam.is_defence:
-        ticket = (f'<button class="btn btn-sm btn-outline-secondary" type="button" hx-post="{row_base}{pk}/draw/" '
-                  f'hx-target="closest tr" hx-swap="outerHTML">{L["draw"]}</button>')
-    if exam.is_distance:  # DIST-07: the technical failure act of this student (a page of its own)
-        ticket += (f' <a class="btn btn-sm btn-outline-danger" href="{row_base}{pk}/tech-failure/">'
-                   f'{L["failure"]}</a>')
-    if row_error:
-        ticket += f'<div class="text-danger small conflict" role="alert">{escape_text(row_error)}</div>'
-    parts.append(f"<td>{ticket}</td></tr>")
-    return mark_safe("".join(parts))  # noqa: S308 (every value above is escaped)
-
-
-def render_attendance_row(a, *, signed: bool, can_edit: bool, L: dict, attendance_base: str,  # noqa: N803
-                          row_error: str = "", **_: Any) -> str:
-    """One member's line of the protocol (present or not, signed or not) as HTML, like ``render_row``: on the page
-    and as the answer of the htmx save. Every value is escaped."""
-    pk = a.pk
-    hx = (f' hx-post="{attendance_base}{pk}/" hx-trigger="change" hx-include="this" hx-target="this" '
-          f'hx-swap="outerHTML"' if can_edit else "")
-    member = a.member
-    vote = "" if member.votes else f', {L["no_vote"]}'
-    parts = [
-        f'<li id="attendance-{pk}" class="list-group-item"{hx}>',
-        f'<input type="hidden" name="version" value="{a.version}"> ',
-        f'<input class="form-check-input" type="checkbox" id="present-{pk}" name="present"'
-        f'{" checked" if a.present else ""}{"" if can_edit else " disabled"}> ',
-        f'<label class="form-check-label" for="present-{pk}">{escape_text(member.full_name)} '
-        f'({escape_text(member.get_role_display())}{vote})</label>',
-    ]
-    if signed:
-        parts.append(f' <span class="badge text-bg-success">{L["signed"]}</span>')
-    if row_error:
-        parts.append(f'<div class="text-danger small" role="alert">{escape_text(row_error)}</div>')
-    parts.append("</li>")
-    return mark_safe("".join(parts))  # noqa: S308 (every value above is escaped)
-
-
-def _row_labels(request: HttpRequest) -> dict[str, Any]:
-    """What every row of the protocol shows alike, translated and reversed once per page, not once per row."""
-    labels = {"derived": _("derived"), "attendance": _("Attendance"), "present": _("present"),
-              "absent": _("did not appear"), "percent": _("percent"), "questions": _("questions asked"),
-              "notes": _("notes"), "identity": _("identity checked"), "draw": _("Draw a ticket"),
-              "failure": _("Technical failure"), "no_vote": _("no vote"), "signed": _("signed")}
-    return {"L": {key: escape_text(label) for key, label in labels.items()},  # escaped once, used as they are
-            **_protocol_links(request.college.slug)}
 
 
 @lru_cache(maxsize=4096)
@@ -153,15 +59,11 @@ def _protocol_context(request: HttpRequest, exam_pk: int, refusal: list[dict] | 
     context["can_edit"] = (services.protocol_keeper(access=request.access, member=member) and protocol is not None
                            and not protocol.is_closed)
     if protocol is not None:
-        state = context["state"] = services.protocol_state(college=request.college, protocol=protocol, page=page)
-        labels = _row_labels(request)
-        context["attendance_html"] = mark_safe("".join(  # noqa: S308 (render_attendance_row escapes)
-            render_attendance_row(a, signed=a.member_id in state.signed, can_edit=context["can_edit"], **labels)
-            for a in page.attendance))
-        session = f"{labels['session_base']}{exam.pk}/protocol/"
+        context["state"] = services.protocol_state(college=request.college, protocol=protocol, page=page)
+        links = _protocol_links(request.college.slug)
+        context.update(links, attendance=page.attendance, rows=page.rows)
+        session = f"{links['session_base']}{exam.pk}/protocol/"
         context["links"] = {"sign": f"{session}sign/", "close": f"{session}close/"}
-        context["rows_html"] = mark_safe("".join(  # noqa: S308 (render_row escapes)
-            render_row(r, exam=exam, can_edit=context["can_edit"], **labels) for r in page.rows))
         context["can_sign"] = services.protocol_signer(member=member, protocol=protocol)
         if exam.is_distance:
             context["acts"] = list(selectors.tech_failure_acts(college=request.college, protocol=protocol))
@@ -211,9 +113,11 @@ def _result_for(request: HttpRequest, pk: int):
 
 
 def _row_response(request, row, *, error: str = "", status: int = 200) -> HttpResponse:
-    html = render_row(row, exam=row.protocol.exam, can_edit=not row.protocol.is_closed, row_error=error,
-                      **_row_labels(request))
-    return HttpResponse(html, status=status)
+    """One student's row as the page shows it (the answer of the htmx save), with the reason an entry was not
+    saved."""
+    return HttpResponse(render_to_string("commissions/_protocol_row.html", {
+        "r": row, "exam": row.protocol.exam, "can_edit": not row.protocol.is_closed, "row_error": error,
+        **_protocol_links(request.college.slug)}), status=status)
 
 
 @college_view("admin", "staff")
@@ -263,8 +167,9 @@ def protocol_attendance(request: HttpRequest, pk: int) -> HttpResponse:
     except (VersionConflict, ProtocolLocked) as exc:
         error, status = str(getattr(exc, "message", exc)), 409
         row = selectors.attendance_row_get(college=request.college, pk=row.pk)
-    return HttpResponse(render_attendance_row(row, signed=False, can_edit=not row.protocol.is_closed,
-                                              row_error=error, **_row_labels(request)), status=status)
+    return HttpResponse(render_to_string("commissions/_attendance_row.html", {
+        "a": row, "signed_ids": (), "can_edit": not row.protocol.is_closed, "row_error": error,
+        **_protocol_links(request.college.slug)}), status=status)
 
 
 @college_view("admin", "staff")
