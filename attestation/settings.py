@@ -125,9 +125,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so that Celery workers started by the tests see the test database.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-# The hottest hand-written reads are prepared once per PostgreSQL connection (attestation.queries); off behind a
-# pooler that shares server connections between transactions (PgBouncer in transaction mode).
-ATTESTATION_PREPARED_STATEMENTS = envbool("ATTESTATION_PREPARED_STATEMENTS", True)
 
 # --- Cache, broker ----------------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL")

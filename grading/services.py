@@ -20,7 +20,13 @@ from django.utils.translation import gettext as _
 
 from attestation.audit import audit_entry, audit_log
 from attestation.documents.kinds import get_kind
-from attestation.documents.pipeline import BatchDocument, document_request, documents_request_many, enqueue
+from attestation.documents.pipeline import (
+    BatchDocument,
+    document_request,
+    documents_request_many,
+    enqueue,
+    update_each,
+)
 from attestation.models import (
     AuditEntry,
     Campaign,
@@ -34,7 +40,6 @@ from attestation.models import (
     TranscriptEntry,
     User,
 )
-from attestation.queries import update_each
 from attestation.rules import RulesBroken, RuleViolation
 from attestation.tenancy import membership_of
 from attestation.uploads import DOCUMENT_MAX_BYTES, SCAN_TYPES, upload_check
