@@ -245,18 +245,17 @@ class ProtocolPage:
     rows: list[ProtocolResult]
 
 
+# What the secretary's page shows of a row and of its student (templates/commissions/_protocol_row.html) and what
+# services.protocol_state reads; the other columns stay in the database (a test counts the page's queries).
+PAGE_ROW_FIELDS = ("id", "college", "protocol", "student", "status", "percent_raw", "percent", "letter", "traditional",
+                   "questions", "notes", "id_checked", "ticket_number", "origin", "version", "student__full_name")
+
+
 def protocol_page(*, college: College, exam_pk: int) -> ProtocolPage:
     """The session ``exam_pk`` of the college for the secretary's page (404 for another college's): four queries
     with its protocol, whatever the number of members and students; two before it is opened."""
     protocol = (Protocol.objects.filter(college=college, exam_id=exam_pk)
-                .select_related("exam__commission", "exam__discipline")
-                .prefetch_related(
-                    Prefetch("attendance", ProtocolAttendance.objects.select_related("member")
-                             .order_by("member__role", "member_id")),
-                    "signatures",
-                    Prefetch("results", ProtocolResult.objects.select_related("student")
-                             .order_by("slot__starts_at", "slot_id")))
-                .first())
+                .select_related("exam__commission", "exam__discipline").first())
     if protocol is None:
         exam = Exam.objects.filter(college=college, pk=exam_pk).select_related("commission", "discipline").first()
         if exam is None:
@@ -265,8 +264,12 @@ def protocol_page(*, college: College, exam_pk: int) -> ProtocolPage:
         return ProtocolPage(exam, None, [], [], [])
     exam = protocol.exam
     exam.college = college
-    return ProtocolPage(exam, protocol, list(protocol.attendance.all()), list(protocol.signatures.all()),
-                        list(protocol.results.all()))
+    attendance = list(ProtocolAttendance.objects.filter(college=college, protocol=protocol).select_related("member")
+                      .order_by("member__role", "member_id"))
+    signatures = list(ProtocolSignature.objects.filter(college=college, protocol=protocol))
+    rows = list(ProtocolResult.objects.filter(college=college, protocol=protocol).select_related("student")
+                .only(*PAGE_ROW_FIELDS).order_by("slot__starts_at", "slot_id"))
+    return ProtocolPage(exam, protocol, attendance, signatures, rows)
 
 
 def result_get(*, college: College, protocol: Protocol, pk: int) -> ProtocolResult:

@@ -34,6 +34,15 @@ def _exam_for_protocol(request: HttpRequest, pk: int):
     return exam
 
 
+def _row_labels() -> dict[str, str]:
+    """What every row of the protocol shows alike, translated once per request rather than once per row: the rows
+    are the secretary's hot path (bench/commissions_protocol_page.py)."""
+    return {"derived": _("derived"), "attendance": _("Attendance"), "present": _("present"),
+            "absent": _("did not appear"), "percent": _("percent"), "questions": _("questions asked"),
+            "notes": _("notes"), "identity": _("identity checked"), "draw": _("Draw a ticket"),
+            "failure": _("Technical failure"), "no_vote": _("no vote"), "signed": _("signed")}
+
+
 @lru_cache(maxsize=4096)
 def _protocol_links(slug: str) -> dict[str, str]:
     """The beginnings of the protocol page's addresses (a row's, a member's line's, a session's), reversed once per
@@ -61,7 +70,7 @@ def _protocol_context(request: HttpRequest, exam_pk: int, refusal: list[dict] | 
     if protocol is not None:
         context["state"] = services.protocol_state(college=request.college, protocol=protocol, page=page)
         links = _protocol_links(request.college.slug)
-        context.update(links, attendance=page.attendance, rows=page.rows)
+        context.update(links, attendance=page.attendance, rows=page.rows, labels=_row_labels())
         session = f"{links['session_base']}{exam.pk}/protocol/"
         context["links"] = {"sign": f"{session}sign/", "close": f"{session}close/"}
         context["can_sign"] = services.protocol_signer(member=member, protocol=protocol)
@@ -117,7 +126,7 @@ def _row_response(request, row, *, error: str = "", status: int = 200) -> HttpRe
     saved."""
     return HttpResponse(render_to_string("commissions/_protocol_row.html", {
         "r": row, "exam": row.protocol.exam, "can_edit": not row.protocol.is_closed, "row_error": error,
-        **_protocol_links(request.college.slug)}), status=status)
+        "labels": _row_labels(), **_protocol_links(request.college.slug)}), status=status)
 
 
 @college_view("admin", "staff")
@@ -169,7 +178,7 @@ def protocol_attendance(request: HttpRequest, pk: int) -> HttpResponse:
         row = selectors.attendance_row_get(college=request.college, pk=row.pk)
     return HttpResponse(render_to_string("commissions/_attendance_row.html", {
         "a": row, "signed_ids": (), "can_edit": not row.protocol.is_closed, "row_error": error,
-        **_protocol_links(request.college.slug)}), status=status)
+        "labels": _row_labels(), **_protocol_links(request.college.slug)}), status=status)
 
 
 @college_view("admin", "staff")
