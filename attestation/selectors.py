@@ -78,6 +78,10 @@ def students_list(*, access: CollegeAccess, search: str = "", group_id: int | No
     return students.order_by("full_name", "id")
 
 
+# What a row of the student list shows (templates/attestation/students_table.html); the other columns are not read.
+STUDENT_ROW_FIELDS = ("full_name", "iin", "group__name", "group__program__code", "user__username")
+
+
 def student_get(*, access: CollegeAccess, pk: int) -> Student:
     student = _visible_students(access).select_related("group__program").filter(pk=pk).first()
     if student is None:

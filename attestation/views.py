@@ -262,7 +262,8 @@ def students(request: HttpRequest) -> HttpResponse:
     group = request.GET.get("group", "")
     search = request.GET.get("q", "").strip()
     students = selectors.students_list(access=request.access, search=search,
-                                       group_id=int(group) if group.isdigit() else None)
+                                       group_id=int(group) if group.isdigit() else None
+                                       ).only(*selectors.STUDENT_ROW_FIELDS)
     number = request.GET.get("page", "")
     # A page past the end shows the last one (get_page); one that is not a number, or below 1, the first.
     page = Paginator(students, STUDENTS_PER_PAGE).get_page(number if number.isdigit() and int(number) else 1)
