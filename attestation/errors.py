@@ -18,7 +18,6 @@ from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
-from rest_framework.views import exception_handler
 
 from .rules import RulesBroken, RuleViolation
 from .uploads import UploadRefused
@@ -102,6 +101,8 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+
+    from rest_framework.views import exception_handler  # not at import time: DRF loads this module's neighbours
 
     response = exception_handler(exc, context)
     if response is None:
