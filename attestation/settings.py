@@ -5,9 +5,11 @@ Set DATABASE_URL / REDIS_URL to use PostgreSQL and Redis, ATTESTATION_PRODUCTION
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -57,7 +59,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "csp",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
@@ -73,6 +76,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -140,8 +144,9 @@ else:
 CACHES["fragments"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "fragments",
                        "OPTIONS": {"MAX_ENTRIES": 5000}}
 
-# Sessions are read on every page: from the cache first, the database behind it.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions live in the database only: a cached copy would outlive a sign-out that could not reach Redis during an
+# outage, and pages must work while Redis is down (DESIGN.md).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL") or REDIS_URL or "filesystem://localhost//"
 BROKER_DIR = VAR_DIR / "broker"
@@ -203,7 +208,7 @@ CELERY_TIMEZONE = "Asia/Almaty"
 APPEALS_LITERAL_DEADLINE = envbool("APPEALS_LITERAL_DEADLINE", False)
 
 # --- Auth ------------------------------------------------------------------------------------------
-# Django's and allauth's backends, reading the signed-in user from the cache (attestation/accounts.py).
+# Django's and allauth's backends (attestation/accounts.py): the signed-in user is read from the database.
 AUTHENTICATION_BACKENDS = [
     "attestation.accounts.CachedModelBackend",
     "attestation.accounts.CachedAllauthBackend",
@@ -220,15 +225,24 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "account_login"
 ACCOUNT_ADAPTER = "attestation.accounts.AccountAdapter"
+MFA_ADAPTER = "attestation.accounts.MfaAdapter"
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "email", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_RATE_LIMITS = {
-    # Brute force: 5 failures per account per 5 minutes, 20 per address per minute.
+    # Brute force, on the web and the token endpoint alike (attestation/tokens.py): 5 failed passwords per account
+    # per 5 minutes (and, apart, 5 wrong one-time codes), 20 failures per client address per minute.
     "login_failed": env("ATTESTATION_LOGIN_RATE", "20/m/ip,5/5m/key"),
 }
+# The client's address is REMOTE_ADDR unless the portal stands behind this many reverse proxies that each append to
+# X-Forwarded-For (nginx: proxy_add_x_forwarded_for); a header a client sets itself is never trusted by default.
+ATTESTATION_TRUSTED_PROXIES = int(env("ATTESTATION_TRUSTED_PROXIES", "0"))
+ALLAUTH_TRUSTED_PROXY_COUNT = ATTESTATION_TRUSTED_PROXIES
+# API tokens (django-rest-knox): stored hashed, valid this many days, then a new sign-in.
+ATTESTATION_TOKEN_DAYS = int(env("ATTESTATION_TOKEN_DAYS", "30"))
+REST_KNOX = {"TOKEN_TTL": timedelta(days=ATTESTATION_TOKEN_DAYS), "AUTO_REFRESH": False}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Attestation portal"
 # TOTP is required for administrators and staff (and operators, authorities) in production;
@@ -238,14 +252,16 @@ ATTESTATION_MFA_REQUIRED = envbool("ATTESTATION_MFA_REQUIRED", PRODUCTION)
 # --- REST API ---------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "attestation.tenancy.CachedTokenAuthentication",
+        "attestation.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "attestation.pagination.Pagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "attestation.errors.api_exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"auth": env("ATTESTATION_TOKEN_RATE", "10/min")},
+    # Sign-in failures are limited by allauth's limiter (ACCOUNT_RATE_LIMITS); any DRF throttle sees the same
+    # client address.
+    "NUM_PROXIES": ATTESTATION_TRUSTED_PROXIES,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
@@ -334,6 +350,24 @@ if PRODUCTION and envbool("ATTESTATION_HTTPS", True):
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+
+# Content-Security-Policy (django-csp) on every answer: scripts, styles, fonts and images only from the portal itself
+# (htmx and Bootstrap are served from static/), no inline script or style, no plugins, no framing, forms post to the
+# portal only. Images may be data: URIs (the TOTP QR code, the documents' QR codes).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 LOGGING = {
     "version": 1,
