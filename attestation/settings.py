@@ -136,7 +136,10 @@ ATTESTATION_PREPARED_STATEMENTS = envbool("ATTESTATION_PREPARED_STATEMENTS", Tru
 # --- Cache, broker ----------------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "attestation.cache.RedisCache", "LOCATION": REDIS_URL}}
+    # attestation.cache.RedisCache tolerates an outage (this process's memory meanwhile); short timeouts so that a
+    # Redis that went away costs a request a second at most, once.
+    CACHES = {"default": {"BACKEND": "attestation.cache.RedisCache", "LOCATION": REDIS_URL,
+                          "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Fragments that are a pure function of their key (the menus of base.html: college, role, language, user), kept in
@@ -195,6 +198,10 @@ CELERY_DB_REUSE_MAX = 10**9
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker whose broker went away waits for it, however long (Celery gives up after 100 tries by default and the
+# worker exits), and what it was running is handed back to the queue rather than left unacknowledgeable.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "documents-relay": {"task": "attestation.tasks.documents_relay", "schedule": 20.0},
