@@ -170,7 +170,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         # A message whose worker vanished without a word comes back after this many seconds.
-        "visibility_timeout": int(env("CELERY_VISIBILITY_TIMEOUT", "900")),
+        # Work a worker had started is resumed sooner, by the lease on its row (ATTESTATION_LEASE_SECONDS); this only
+        # brings back what a worker that died hard had received and not yet started.
+        "visibility_timeout": int(env("CELERY_VISIBILITY_TIMEOUT", "120")),
         "socket_connect_timeout": 2,
         "socket_timeout": 5,
     }
@@ -203,8 +205,12 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# A render or a decisions batch holds a lease on its row while it runs, renewed as it goes: a worker that died
+# hard lets it lapse, and the relays (beat, every 20 s) resume the work within a lease and a relay period.
+ATTESTATION_LEASE_SECONDS = int(env("ATTESTATION_LEASE_SECONDS", "60"))
 CELERY_BEAT_SCHEDULE = {
     "documents-relay": {"task": "attestation.tasks.documents_relay", "schedule": 20.0},
+    "decision-batches-relay": {"task": "grading.tasks.decision_batches_relay", "schedule": 20.0},
     # APP-04: remind appeal commissions the working day before a decision is due (idempotent, hourly).
     "appeals-remind-due": {"task": "appeals.tasks.appeals_remind_due", "schedule": 3600.0},
 }

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import NamedTuple
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone, translation
@@ -34,10 +35,15 @@ from .render import html_render, pdf_from_html, qr_data_uri
 
 log = logging.getLogger(__name__)
 
-# A pending document whose publish failed (broker down) is retried by the relay after this long …
+# A pending document whose publish failed (broker down) is retried by the relay after this long, and one sent but
+# never picked up (its message lost with a Redis that restarted empty) after the longer wait. A render whose worker
+# died hard is sent again as soon as its lease lapses (lease_until).
 RELAY_UNSENT_AFTER = timedelta(seconds=10)
-# … and one sent but not picked up, or stuck rendering (its worker died hard), after this long.
 RELAY_STALE_AFTER = timedelta(minutes=10)
+
+
+def lease_end():
+    return timezone.now() + timedelta(seconds=settings.ATTESTATION_LEASE_SECONDS)
 
 
 def payload_hash(kind: str, payload: dict) -> str:
@@ -183,8 +189,7 @@ def documents_relay() -> int:
                                          created_at__lt=now - RELAY_UNSENT_AFTER)
         stale_pending = Document.objects.filter(status=Document.Status.PENDING,
                                                 enqueued_at__lt=now - RELAY_STALE_AFTER)
-        stale_rendering = Document.objects.filter(status=Document.Status.RENDERING,
-                                                  started_at__lt=now - RELAY_STALE_AFTER)
+        stale_rendering = Document.objects.filter(status=Document.Status.RENDERING, lease_until__lt=now)
         due = list((unsent | stale_pending | stale_rendering).values_list("college_id", "pk")[:1000])
     sent = 0
     for college_id, document_id in due:
@@ -204,12 +209,15 @@ def document_render(*, document_id: int) -> Document:
         document = Document.objects.select_for_update().get(pk=document_id)
         if document.status == Document.Status.READY:
             return document
+        if document.status == Document.Status.RENDERING and not document.lease_expired():
+            return document  # another worker renders it now (a duplicate delivery); its lease says it is alive
         _transient_commit()
         document.status = Document.Status.RENDERING
         document.attempts += 1
         document.started_at = timezone.now()
+        document.lease_until = lease_end()
         document.worker = _worker_label()
-        document.save(update_fields=["status", "attempts", "started_at", "worker"])
+        document.save(update_fields=["status", "attempts", "started_at", "lease_until", "worker"])
 
     pdf = document_pdf(document)
     digest = hashlib.sha256(pdf).hexdigest()
@@ -321,15 +329,19 @@ def documents_start(*, college_id: int, document_ids: list[int]) -> list[Documen
     fields = tuple(Document._meta.concrete_fields)
     quote = connection.ops.quote_name
     column = {name: quote(Document._meta.get_field(name).column)
-              for name in ("id", "college", "status", "attempts", "started_at", "worker")}
-    started_at = Document._meta.get_field("started_at").get_db_prep_save(timezone.now(), connection)
+              for name in ("id", "college", "status", "attempts", "started_at", "lease_until", "worker")}
+    now = timezone.now()
+    started_at = Document._meta.get_field("started_at").get_db_prep_save(now, connection)
+    lease_until = Document._meta.get_field("lease_until").get_db_prep_save(lease_end(), connection)
+    # Not the documents another worker renders under a live lease (a duplicate delivery of the chunk).
     rows = typed_rows(
         f"UPDATE {table(Document)} SET {column['status']} = %s, {column['attempts']} = {column['attempts']} + 1, "  # noqa: S608
-        f"{column['started_at']} = %s, {column['worker']} = %s "
+        f"{column['started_at']} = %s, {column['lease_until']} = %s, {column['worker']} = %s "
         f"WHERE {column['college']} = %s AND {column['id']} IN ({', '.join(['%s'] * len(document_ids))}) "
-        f"AND {column['status']} <> %s RETURNING {', '.join(quote(field.column) for field in fields)}",
-        [Document.Status.RENDERING, started_at, _worker_label(), college_id, *document_ids, Document.Status.READY],
-        fields)
+        f"AND {column['status']} <> %s AND NOT ({column['status']} = %s AND {column['lease_until']} > %s) "
+        f"RETURNING {', '.join(quote(field.column) for field in fields)}",
+        [Document.Status.RENDERING, started_at, lease_until, _worker_label(), college_id, *document_ids,
+         Document.Status.READY, Document.Status.RENDERING, started_at], fields)
     return sorted((model_from_row(Document, fields, row) for row in rows), key=lambda document: document.pk)
 
 
