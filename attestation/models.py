@@ -569,7 +569,6 @@ class Document(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    @property
     def lease_expired(self) -> bool:
         return self.lease_until is None or self.lease_until <= timezone.now()
 

@@ -203,13 +203,28 @@ def _worker_label() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+def _holder_alive(document: Document) -> bool:
+    """Whether the process that holds the render's lease may still be alive: on another machine it is presumed to be
+    until the lease lapses; on this one (a render process the worker lost, its task handed back at once) we look."""
+    host, _sep, pid = (document.worker or "").rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def document_render(*, document_id: int) -> Document:
     """Render and store one document; a no-op when it is already ready (idempotent)."""
     with transaction.atomic():
         document = Document.objects.select_for_update().get(pk=document_id)
         if document.status == Document.Status.READY:
             return document
-        if document.status == Document.Status.RENDERING and not document.lease_expired():
+        if document.status == Document.Status.RENDERING and not document.lease_expired() and _holder_alive(document):
             return document  # another worker renders it now (a duplicate delivery); its lease says it is alive
         _transient_commit()
         document.status = Document.Status.RENDERING
@@ -219,7 +234,11 @@ def document_render(*, document_id: int) -> Document:
         document.worker = _worker_label()
         document.save(update_fields=["status", "attempts", "started_at", "lease_until", "worker"])
 
-    pdf = document_pdf(document)
+    try:
+        pdf = document_pdf(document)
+    except Exception:
+        lease_release([document_id])  # its retry (or the relay) may start again at once
+        raise
     digest = hashlib.sha256(pdf).hexdigest()
 
     with transaction.atomic():
@@ -280,11 +299,22 @@ def documents_render(*, college_id: int, document_ids: list[int]) -> list[int]:
                                         writer.submit(storage.stage, name, pdf)))
         if staged:
             _documents_store(staged, storage)
+    except Exception:
+        lease_release([document.pk for document in documents])
+        raise
     finally:
         for item in staged:
             if item.written.exception() is None:  # not placed (already ready, or the store failed); gone if placed
                 storage.discard(item.written.result())
+    lease_release(failed)
     return failed
+
+
+def lease_release(document_ids: list[int]) -> None:
+    """The renders given up here (they go on through render_document's retries): their leases end now."""
+    if document_ids:
+        with scopes_disabled():
+            Document.objects.filter(pk__in=document_ids, status=Document.Status.RENDERING).update(lease_until=None)
 
 
 class StagedPdf(NamedTuple):
