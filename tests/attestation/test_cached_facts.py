@@ -1,6 +1,7 @@
 """Every page reads the college, the membership, the user's colleges and the unread notices from
-the cache (a query and three round trips less per page; the signed-in user comes from the database). A change made anywhere must show on the very next
-request: these tests warm the cache with a first request, change the fact, and ask again."""
+the cache (a query and three round trips less per page; the signed-in user comes from the database). A change made
+anywhere must show on the very next request: these tests warm the cache with a first request, change the fact,
+and ask again."""
 
 import pytest
 from django.db import connection

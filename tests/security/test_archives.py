@@ -11,7 +11,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from attestation.archives import ArchiveRefused, archive_check, entry_read
-from attestation.uploads import DOCUMENT_MAX_BYTES, PDF, DOCX, ODT, UploadRefused, upload_check
+from attestation.uploads import DOCUMENT_MAX_BYTES, DOCX, ODT, PDF, UploadRefused, upload_check
 
 MB = 1024 * 1024
 

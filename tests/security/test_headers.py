@@ -32,7 +32,8 @@ def test_every_kind_of_answer_carries_the_policy(page, api, cast_a, operator):
         directives = policy(response)
         assert directives["script-src"] == "script-src 'self'", response
         assert directives["style-src"] == "style-src 'self'"
-        assert directives["object-src"] == "object-src 'none'" and directives["frame-ancestors"] == "frame-ancestors 'none'"
+        assert directives["object-src"] == "object-src 'none'"
+        assert directives["frame-ancestors"] == "frame-ancestors 'none'"
         assert "unsafe-inline" not in response["Content-Security-Policy"]
 
 
@@ -102,7 +103,8 @@ def test_the_main_pages_work_under_the_policy(chromium, live_server, tmp_path):
     with scopes_disabled():
         document = Document.objects.get(pk=cast.document.pk)
         pdf = b"%PDF-1.4 a document"
-        document.sha256, document.status, document.rendered_at = hashlib.sha256(pdf).hexdigest(), "ready", timezone.now()
+        document.sha256, document.status = hashlib.sha256(pdf).hexdigest(), "ready"
+        document.rendered_at = timezone.now()
         document.save()
     with scopes_disabled():
         operator = user_make("csp-operator", is_superuser=True, is_staff=True)
