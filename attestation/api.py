@@ -7,28 +7,22 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.internal.auth import TOTP
-from django.contrib.auth import authenticate
 from django.http import FileResponse
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status, viewsets
-from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from . import scale, selectors, services
-from .accounts import has_totp
 from .api_base import READ, WRITE, CollegeListCreateDestroyViewSet, CollegeModelViewSet, CollegeReadOnlyViewSet
-from .audit import audit_log, client_ip
+from .audit import audit_log
 from .calendar import working_calendar
 from .documents.kinds import KNOWN_KINDS, get_kind
 from .documents.pipeline import document_request, document_retry
@@ -60,42 +54,6 @@ class CollegeRelatedField(serializers.PrimaryKeyRelatedField):
 
     def get_queryset(self):
         return self.queryset.model.objects.filter(college=self.context["college"])
-
-
-# --- Auth ------------------------------------------------------------------------------------------------
-
-
-class TokenRequestSerializer(serializers.Serializer):
-    username = serializers.CharField()
-    password = serializers.CharField(style={"input_type": "password"})
-    otp = serializers.CharField(required=False, allow_blank=True)
-
-
-class TokenView(APIView):
-    """Exchange username, password and (once enrolled) the current TOTP code for an API token."""
-
-    permission_classes = [AllowAny]
-    authentication_classes: list = []
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "auth"
-
-    @extend_schema(request=TokenRequestSerializer,
-                   responses=inline_serializer("Token", {"token": serializers.CharField()}))
-    def post(self, request):
-        data = TokenRequestSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        user = authenticate(request._request, username=data.validated_data["username"],
-                            password=data.validated_data["password"])
-        if user is None or not user.is_active:
-            raise ApiError(_("Sign-in failed."), [error_item(None, _("The username or password is not correct."))])
-        if has_totp(user):
-            code = data.validated_data.get("otp", "")
-            authenticator = Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP)
-            if not code or not TOTP(authenticator).validate_code(code):
-                raise ApiError(_("Sign-in failed."), [error_item("otp", _("The one-time code is missing or wrong."))])
-        token, _created = Token.objects.get_or_create(user=user)
-        audit_log(action="auth.token_issued", college=None, actor=user, obj=user, ip=client_ip(request))
-        return Response({"token": token.key})
 
 
 # --- Colleges and members ------------------------------------------------------------------------------

@@ -19,7 +19,6 @@ from django.views.defaults import page_not_found, server_error
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
-from rest_framework.views import exception_handler
 
 from .rules import RulesBroken, RuleViolation
 from .uploads import UploadRefused
@@ -103,6 +102,8 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+
+    from rest_framework.views import exception_handler  # not at import time: DRF loads this module's neighbours
 
     response = exception_handler(exc, context)
     if response is None:

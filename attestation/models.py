@@ -539,6 +539,9 @@ class Document(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     enqueued_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    # While rendering: until when the worker holds it (settings.ATTESTATION_LEASE_SECONDS); a lapsed lease means the
+    # worker died, and the relay sends the document again.
+    lease_until = models.DateTimeField(null=True, blank=True)
     rendered_at = models.DateTimeField(null=True, blank=True)
 
     objects = ScopedManager(college="college")
@@ -565,6 +568,9 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def lease_expired(self) -> bool:
+        return self.lease_until is None or self.lease_until <= timezone.now()
 
     @property
     def verify_url(self) -> str:

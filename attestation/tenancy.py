@@ -20,8 +20,7 @@ from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django_scopes import scope, scopes_disabled
-from rest_framework.authentication import TokenAuthentication
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import APIException
 
 from .menus import menu_for
 from .models import College, Membership, Notification, Role, Student
@@ -138,9 +137,11 @@ def _token_user(request: HttpRequest):
     """The user of an ``Authorization: Token …`` header, resolved once for the middleware and DRF."""
     if "HTTP_AUTHORIZATION" not in request.META:
         return None
+    from .authentication import TokenAuthentication
+
     try:
         result = TokenAuthentication().authenticate(request)
-    except AuthenticationFailed:
+    except APIException:  # a bad or expired token, an account that must enroll MFA: DRF answers it in the view
         return None
     if result is None:
         return None
@@ -188,16 +189,6 @@ class TenantMiddleware:
                     return self.get_response(request)
         with scope(college=college.pk):
             return self.get_response(request)
-
-
-class CachedTokenAuthentication(TokenAuthentication):
-    """DRF token authentication that reuses what the tenant middleware already resolved."""
-
-    def authenticate(self, request):
-        cached = getattr(request._request, "_token_auth", None)
-        if cached is not None:
-            return cached
-        return super().authenticate(request)
 
 
 def user_memberships(user, primed: list[Membership] | None = None) -> list[Membership]:
@@ -254,7 +245,7 @@ def college_nav(slug: str) -> dict[str, str]:
 def site_nav() -> dict[str, str]:
     """The addresses every page's layout links to outside a college, reversed once per process."""
     names = {"home": "home", "set_language": "set_language", "mfa": "mfa_index",
-             "change_password": "account_change_password", "logout": "account_logout"}
+             "change_password": "account_change_password", "logout": "account_logout", "tokens": "account_tokens"}
     return {key: reverse(name) for key, name in names.items()}
 
 

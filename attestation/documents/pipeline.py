@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import NamedTuple
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
@@ -37,10 +38,15 @@ from .render import html_render, pdf_from_html, qr_data_uri
 
 log = logging.getLogger(__name__)
 
-# A pending document whose publish failed (broker down) is retried by the relay after this long …
+# A pending document whose publish failed (broker down) is retried by the relay after this long, and one sent but
+# never picked up (its message lost with a Redis that restarted empty) after the longer wait. A render whose worker
+# died hard is sent again as soon as its lease lapses (lease_until).
 RELAY_UNSENT_AFTER = timedelta(seconds=10)
-# … and one sent but not picked up, or stuck rendering (its worker died hard), after this long.
 RELAY_STALE_AFTER = timedelta(minutes=10)
+
+
+def lease_end():
+    return timezone.now() + timedelta(seconds=settings.ATTESTATION_LEASE_SECONDS)
 
 
 def payload_hash(kind: str, payload: dict) -> str:
@@ -193,8 +199,7 @@ def documents_relay() -> int:
                                          created_at__lt=now - RELAY_UNSENT_AFTER)
         stale_pending = Document.objects.filter(status=Document.Status.PENDING,
                                                 enqueued_at__lt=now - RELAY_STALE_AFTER)
-        stale_rendering = Document.objects.filter(status=Document.Status.RENDERING,
-                                                  started_at__lt=now - RELAY_STALE_AFTER)
+        stale_rendering = Document.objects.filter(status=Document.Status.RENDERING, lease_until__lt=now)
         due = list((unsent | stale_pending | stale_rendering).values_list("college_id", "pk")[:1000])
     sent = 0
     for college_id, document_id in due:
@@ -208,20 +213,42 @@ def _worker_label() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+def _holder_alive(document: Document) -> bool:
+    """Whether the process that holds the render's lease may still be alive: on another machine it is presumed to be
+    until the lease lapses; on this one (a render process the worker lost, its task handed back at once) we look."""
+    host, _sep, pid = (document.worker or "").rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def document_render(*, document_id: int) -> Document:
     """Render and store one document; a no-op when it is already ready (idempotent)."""
     with transaction.atomic():
         document = Document.objects.select_for_update().get(pk=document_id)
         if document.status == Document.Status.READY:
             return document
+        if document.status == Document.Status.RENDERING and not document.lease_expired() and _holder_alive(document):
+            return document  # another worker renders it now (a duplicate delivery); its lease says it is alive
         _transient_commit()
         document.status = Document.Status.RENDERING
         document.attempts += 1
         document.started_at = timezone.now()
+        document.lease_until = lease_end()
         document.worker = _worker_label()
-        document.save(update_fields=["status", "attempts", "started_at", "worker"])
+        document.save(update_fields=["status", "attempts", "started_at", "lease_until", "worker"])
 
-    pdf = document_pdf(document)
+    try:
+        pdf = document_pdf(document)
+    except Exception:
+        lease_release([document_id])  # its retry (or the relay) may start again at once
+        raise
     digest = hashlib.sha256(pdf).hexdigest()
 
     with transaction.atomic():
@@ -282,11 +309,22 @@ def documents_render(*, college_id: int, document_ids: list[int]) -> list[int]:
                                         writer.submit(storage.stage, name, pdf)))
         if staged:
             _documents_store(staged, storage)
+    except Exception:
+        lease_release([document.pk for document in documents])
+        raise
     finally:
         for item in staged:
             if item.written.exception() is None:  # not placed (already ready, or the store failed); gone if placed
                 storage.discard(item.written.result())
+    lease_release(failed)
     return failed
+
+
+def lease_release(document_ids: list[int]) -> None:
+    """The renders given up here (they go on through render_document's retries): their leases end now."""
+    if document_ids:
+        with scopes_disabled():
+            Document.objects.filter(pk__in=document_ids, status=Document.Status.RENDERING).update(lease_until=None)
 
 
 class StagedPdf(NamedTuple):
@@ -322,18 +360,22 @@ def _documents_store(staged: list[StagedPdf], storage) -> None:
 
 
 def documents_start(*, college_id: int, document_ids: list[int]) -> list[Document]:
-    """The chunk's documents of this college that are not ready, locked until commit and marked rendering (one
-    attempt more, when, by which worker), in order."""
+    """The chunk's documents of this college that are not ready (nor rendered by another worker under a live lease),
+    locked until commit and marked rendering (one attempt more, when, by which worker, its lease), in order."""
+    started_at = timezone.now()
+    # Not the documents another worker renders under a live lease (a duplicate delivery of the chunk).
     documents = list(Document.objects.select_for_update().filter(college_id=college_id, pk__in=document_ids)
-                     .exclude(status=Document.Status.READY).order_by("pk"))
+                     .exclude(status=Document.Status.READY)
+                     .exclude(status=Document.Status.RENDERING, lease_until__gt=started_at).order_by("pk"))
     if not documents:
         return []
-    started_at, worker = timezone.now(), _worker_label()
+    worker, lease_until = _worker_label(), lease_end()
     Document.objects.filter(college_id=college_id, pk__in=[d.pk for d in documents]).update(
-        status=Document.Status.RENDERING, attempts=F("attempts") + 1, started_at=started_at, worker=worker)
+        status=Document.Status.RENDERING, attempts=F("attempts") + 1, started_at=started_at, lease_until=lease_until,
+        worker=worker)
     for document in documents:
         document.status, document.attempts = Document.Status.RENDERING, document.attempts + 1
-        document.started_at, document.worker = started_at, worker
+        document.started_at, document.lease_until, document.worker = started_at, lease_until, worker
     return documents
 
 
