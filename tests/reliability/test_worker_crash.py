@@ -21,7 +21,7 @@ from grading.services import decision_batch_enqueue, decision_batches_relay
 from ..attestation.test_worker_pipeline import _big_transcript, request_transcript
 from ..grading.builders import graduates
 from ..grading.test_batch_concurrency import pending_batch
-from ..worker import free_port, publisher, redis_server, database_url_of_tests, wait_until, worker
+from ..worker import database_url_of_tests, free_port, publisher, redis_server, wait_until, worker
 
 pytestmark = [pytest.mark.worker, pytest.mark.redis, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 LEASE = 3
