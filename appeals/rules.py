@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from attestation.calendar import WorkingCalendar
 from attestation.rules import RuleViolation
+from attestation.scale import percent_parse
 
 from .models import OPEN_STATUSES
 
@@ -121,8 +122,6 @@ def appeal_due_state(*, decision_due: date, today: date, decided_on: date | None
 def grade_change_check(*, outcome: str, new_percent: object, justification: str) -> list[RuleViolation]:
     """OQ-12: outcomes are "upheld" or "grade_changed"; a changed grade needs a new percentage (GRD-01)
     and a written justification in the protocol (any new grade is allowed, lower too)."""
-    from grading.rules import percent_parse
-
     violations: list[RuleViolation] = []
     if outcome not in ("upheld", "grade_changed"):
         return [RuleViolation(None, _("The outcome is upheld or grade_changed."), "outcome")]

@@ -25,6 +25,7 @@ from attestation.models import College, GradeOrigin, Membership, Role, Student, 
 from attestation.rules import RulesBroken, RuleViolation
 from attestation.services import notify, transcript_grade
 from attestation.uploads import JPEG, PDF, PNG, CheckedUpload, UploadRefused, upload_check
+from commissions.models import Protocol, ProtocolResult
 from commissions.selectors import member_of
 from grading.services import decision_revise
 
@@ -200,8 +201,6 @@ def _person_keys(user_id: int | None, full_name: str) -> set[str]:
 
 def examiners_of(*, college: College, entry: TranscriptEntry) -> tuple[Any, set[str]]:
     """The protocol a final attestation result came from and the people of the commission that graded it."""
-    from commissions.models import Protocol, ProtocolResult
-
     protocol = None
     row = (ProtocolResult.objects.filter(college=college, transcript_entry=entry)
            .select_related("protocol__exam__commission").first())

@@ -5,16 +5,16 @@ from __future__ import annotations
 from celery import shared_task
 from django_scopes import scope, scopes_disabled
 
+from attestation.models import College
+
+from . import services
+from .models import Appeal
+
 
 @shared_task(acks_late=True)
 def appeals_remind_due() -> int:
     """Beat (hourly): remind the appeal commissions the working day before a decision is due (APP-04). Idempotent:
     each appeal is reminded once (``reminded_on``)."""
-    from attestation.models import College
-
-    from . import services
-    from .models import Appeal
-
     with scopes_disabled():
         college_ids = list(Appeal.objects.filter(status=Appeal.Status.UNDER_REVIEW, reminded_on__isnull=True)
                            .values_list("college_id", flat=True).distinct())

@@ -7,28 +7,22 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from django.contrib.auth import authenticate
 from django.http import FileResponse
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status, viewsets
-from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from grading import rules as grading_rules
-
-from . import selectors, services
-from .accounts import has_totp
+from . import scale, selectors, services
 from .api_base import READ, WRITE, CollegeListCreateDestroyViewSet, CollegeModelViewSet, CollegeReadOnlyViewSet
-from .audit import audit_log, client_ip
+from .audit import audit_log
 from .calendar import working_calendar
 from .documents.kinds import KNOWN_KINDS, get_kind
 from .documents.pipeline import document_request, document_retry
@@ -49,6 +43,8 @@ from .models import (
     Student,
     TranscriptEntry,
 )
+from .rules import RuleViolation, iin_check
+from .views import verification_facts
 
 STUDENT_READ = {READ: {"admin", "staff", "student"}, WRITE: {"admin"}}
 
@@ -58,45 +54,6 @@ class CollegeRelatedField(serializers.PrimaryKeyRelatedField):
 
     def get_queryset(self):
         return self.queryset.model.objects.filter(college=self.context["college"])
-
-
-# --- Auth ------------------------------------------------------------------------------------------------
-
-
-class TokenRequestSerializer(serializers.Serializer):
-    username = serializers.CharField()
-    password = serializers.CharField(style={"input_type": "password"})
-    otp = serializers.CharField(required=False, allow_blank=True)
-
-
-class TokenView(APIView):
-    """Exchange username, password and (once enrolled) the current TOTP code for an API token."""
-
-    permission_classes = [AllowAny]
-    authentication_classes: list = []
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "auth"
-
-    @extend_schema(request=TokenRequestSerializer,
-                   responses=inline_serializer("Token", {"token": serializers.CharField()}))
-    def post(self, request):
-        data = TokenRequestSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        user = authenticate(request._request, username=data.validated_data["username"],
-                            password=data.validated_data["password"])
-        if user is None or not user.is_active:
-            raise ApiError(_("Sign-in failed."), [error_item(None, _("The username or password is not correct."))])
-        if has_totp(user):
-            from allauth.mfa.models import Authenticator
-            from allauth.mfa.totp.internal.auth import TOTP
-
-            code = data.validated_data.get("otp", "")
-            authenticator = Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP)
-            if not code or not TOTP(authenticator).validate_code(code):
-                raise ApiError(_("Sign-in failed."), [error_item("otp", _("The one-time code is missing or wrong."))])
-        token, _created = Token.objects.get_or_create(user=user)
-        audit_log(action="auth.token_issued", college=None, actor=user, obj=user, ip=client_ip(request))
-        return Response({"token": token.key})
 
 
 # --- Colleges and members ------------------------------------------------------------------------------
@@ -315,8 +272,6 @@ class StudentSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at"]
 
     def validate_iin(self, value: str) -> str:
-        from .rules import iin_check
-
         violation = iin_check(value)
         if violation is not None:
             raise serializers.ValidationError(violation.message, code=rule_code(violation.rule))
@@ -352,8 +307,8 @@ class PercentField(serializers.Field):
     """GRD-01: a number from 0 to 100 (fractions allowed, rounded half up when graded)."""
 
     def to_internal_value(self, data):
-        parsed = grading_rules.percent_parse(data)
-        if isinstance(parsed, grading_rules.RuleViolation):
+        parsed = scale.percent_parse(data)
+        if isinstance(parsed, RuleViolation):
             raise serializers.ValidationError(parsed.message, code=rule_code(parsed.rule))
         return parsed
 
@@ -513,8 +468,6 @@ class VerifyView(APIView):
         "issuer": serializers.DictField(), "issued_at": serializers.DateTimeField(),
         "status": serializers.CharField(), "sha256": serializers.CharField(), "language": serializers.CharField()}))
     def get(self, request, token: str):
-        from .views import verification_facts
-
         facts = verification_facts(token)
         if facts is None:
             raise NotFound()

@@ -1,10 +1,10 @@
 from importlib import import_module
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
-from . import api
+from . import api, tokens
 from .authorities import AuthorityViewSet
 
 colleges = SimpleRouter(use_regex_path=False)
@@ -29,12 +29,14 @@ for app in ("grading", "commissions", "appeals"):
     COLLEGE_ROUTERS.append((app, import_module(f"{app}.api_urls").router))
 
 urlpatterns = [
-    path("auth/token/", api.TokenView.as_view(), name="api-token"),
+    path("auth/token/", tokens.TokenView.as_view(), name="api-token"),
+    path("auth/tokens/", tokens.TokenListView.as_view(), name="api-tokens"),
+    path("auth/tokens/<str:token>/", tokens.TokenDetailView.as_view(), name="api-token-detail"),
     path("verify/<str:token>/", api.VerifyView.as_view(), name="api-verify"),
     path("calendar/working-days/", api.WorkingDaysView.as_view(), name="api-working-days"),
     path("calendar/overrides/", api.CalendarOverrideView.as_view(), name="api-calendar-overrides"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     *[path("colleges/<slug:college>/", include(router.urls)) for _app, router in COLLEGE_ROUTERS],
     *[path("", include(f"{app}.api_urls")) for app in ("grading", "commissions", "appeals")],
     path("monitoring/", include("monitoring.api_urls")),

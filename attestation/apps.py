@@ -7,5 +7,8 @@ class AttestationConfig(AppConfig):
     verbose_name = _("Attestation: colleges and registry")
 
     def ready(self) -> None:
-        from . import queries, signals  # noqa: F401  (prepared statements forgotten with their connection; sign-in audit)
+        from . import (
+            signals,  # noqa: F401  (sign-in audit, caches forgotten on change)
+            tasks,  # noqa: F401  (registers the tasks, which the pipeline starts by name: pipeline.enqueue)
+        )
         from .documents import transcript  # noqa: F401  (registers the transcript document kind)

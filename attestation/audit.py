@@ -65,4 +65,12 @@ def _jsonable(value: Any) -> Any:
 
 
 def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    """The client's address: REMOTE_ADDR, or the one the configured number of trusted proxies put in
+    X-Forwarded-For (ATTESTATION_TRUSTED_PROXIES, none by default), as allauth's limiter sees it."""
+    from allauth.core.internal.httpkit import get_client_ip
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        return get_client_ip(getattr(request, "_request", request))
+    except ImproperlyConfigured:  # fewer proxies in X-Forwarded-For than configured: not from our proxy
+        return request.META.get("REMOTE_ADDR") or None

@@ -18,6 +18,9 @@ from django.core.cache import cache
 from django.utils.translation import get_language, gettext, gettext_noop
 from holidays.countries import Kazakhstan
 
+from .cache import cache_is_shared
+from .models import CalendarOverride
+
 # Names the `holidays` package gives in English, marked here so that the catalogues translate them.
 HOLIDAY_NAMES = [
     gettext_noop("New Year's Day"),
@@ -142,9 +145,6 @@ OVERRIDES_CACHE_KEY = "calendar:overrides:v1"
 def calendar_overrides() -> tuple[tuple[date, bool, str], ...]:
     """The operator's overrides (date, working day, note). Kept in the shared cache until one changes
     (attestation.signals): every page with a deadline read them. Without one they are read each time."""
-    from .cache import cache_is_shared
-    from .models import CalendarOverride
-
     shared = cache_is_shared()
     overrides = cache.get(OVERRIDES_CACHE_KEY) if shared else None
     if overrides is None:

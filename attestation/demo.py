@@ -7,6 +7,7 @@ every machine.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -43,6 +44,26 @@ class Login:
     username: str
     password: str
     where: str
+
+
+@dataclass(frozen=True)
+class DemoPart:
+    """A domain app's part of the demo (commissions: today's session), registered in its ``AppConfig.ready``: the
+    foundation seeds the registry and imports no domain app. ``seed(college, *, admin, secretary)`` adds the part to
+    the freshly seeded demo college, through the app's services; ``landing(college)`` gives the page a login is
+    printed with (username → where), if the part has one."""
+
+    seed: Callable[..., object]
+    landing: Callable[[College], dict[str, str]]
+
+
+_parts: list[DemoPart] = []
+
+
+def demo_part_register(part: DemoPart) -> None:
+    """Add a part to the demo, seeded in the order registered (the apps' order in INSTALLED_APPS)."""
+    if part not in _parts:
+        _parts.append(part)
 
 
 # (semester, code, kind, credits, name_kk, name_ru, name_en)
@@ -195,31 +216,25 @@ def demo_seed(*, students_per_group: int = 21) -> list[Login]:
     """Create the demo colleges (once) and return the logins to print."""
     rng = random.Random(2026)
     calendar = WorkingCalendar()
-    from commissions.demo import DEMO_ORDER, demo_session_seed
-    from commissions.models import Exam
-    from monitoring.demo import demo_monitoring_seed
-    from monitoring.models import Round
-
     with scopes_disabled():
         if not College.objects.filter(slug=DEMO_SLUG).exists():
             _seed_main(rng, calendar, students_per_group)
             _seed_second(rng, calendar)
-            demo_session_seed(College.objects.get(slug=DEMO_SLUG), admin=User.objects.get(username="admin"),
-                              secretary=User.objects.get(username="secretary"))
-            demo_monitoring_seed(password=DEMO_PASSWORD)
-        session = Exam.objects.filter(college__slug=DEMO_SLUG, commission__order_number=DEMO_ORDER).first()
-        analytics = Round.objects.filter(year=2026).values_list("pk", flat=True).first()
-    secretary_page = (f"/colleges/{DEMO_SLUG}/attestation/sessions/{session.pk}/protocol/ (today's session)"
-                      if session is not None else f"/colleges/{DEMO_SLUG}/")
+            for part in _parts:
+                part.seed(College.objects.get(slug=DEMO_SLUG), admin=User.objects.get(username="admin"),
+                          secretary=User.objects.get(username="secretary"))
+        college = College.objects.get(slug=DEMO_SLUG)
+        landing = {username: where for part in _parts for username, where in part.landing(college).items()}
+    secretary_page = landing.get("secretary", f"/colleges/{DEMO_SLUG}/")
     return [
         Login("operator", "operator", DEMO_PASSWORD, "/admin/"),
         Login("administrator", "admin", DEMO_PASSWORD, f"/colleges/{DEMO_SLUG}/ (and {SECOND_SLUG})"),
         Login("secretary", "secretary", DEMO_PASSWORD, secretary_page),
         Login("student", "student", DEMO_PASSWORD, f"/colleges/{DEMO_SLUG}/me/"),
-        Login("ministry", "ministry", DEMO_PASSWORD, f"/monitoring/rounds/{analytics}/analytics/ (ББЖМ 2026: the "
-                                                   "dashboard, its charts and the report)" if analytics else "/monitoring/"),
-        Login("region", "region", DEMO_PASSWORD, "/monitoring/ (Almaty city's colleges only)"),
-        Login("representative", "representative", DEMO_PASSWORD, "/monitoring/representative/"),
+        Login("ministry", "ministry", DEMO_PASSWORD, landing.get("ministry", "/monitoring/")),
+        Login("region", "region", DEMO_PASSWORD, landing.get("region", "/monitoring/ (Almaty city's colleges only)")),
+        *([Login("representative", "representative", DEMO_PASSWORD, landing["representative"])]
+          if "representative" in landing else []),
     ]
 
 

@@ -15,10 +15,10 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.defaults import page_not_found, server_error
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
-from rest_framework.views import exception_handler
 
 from .rules import RulesBroken, RuleViolation
 from .uploads import UploadRefused
@@ -103,6 +103,8 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
 
+    from rest_framework.views import exception_handler  # not at import time: DRF loads this module's neighbours
+
     response = exception_handler(exc, context)
     if response is None:
         return None
@@ -120,14 +122,10 @@ def json_404(request: HttpRequest, exception: Exception | None = None):
     """404 handler: the error shape for API paths, the page for everything else."""
     if request.path_info.startswith("/api/"):
         return JsonResponse({"detail": _("Not found."), "errors": []}, status=404)
-    from django.views.defaults import page_not_found
-
     return page_not_found(request, exception)
 
 
 def json_500(request: HttpRequest):
     if request.path_info.startswith("/api/"):
         return JsonResponse({"detail": _("Server error."), "errors": []}, status=500)
-    from django.views.defaults import server_error
-
     return server_error(request)

@@ -23,10 +23,10 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from grading import rules as grading_rules
-from grading.services import grade_entry_check, grade_entry_context
-
+from . import scale
+from .archives import ArchiveRefused, archive_check
 from .audit import audit_log
+from .grade_entry import grade_entry_check, grade_entry_context
 from .models import AttemptReason, College, Discipline, Group, Student, TranscriptEntry, User
 from .rules import RulesBroken, iin_check
 from .services import student_create, student_update, transcript_grade
@@ -145,9 +145,19 @@ def _cell(value: Any) -> Any:
     return value
 
 
+# A workbook expands to at most this much (20,000 rows of a dozen columns are some 20 MB of XML): what expands
+# further (an archive bomb, 200 MB of shared strings) is refused before openpyxl reads a byte of it.
+XLSX_MAX_EXPANDED = 64 * 1024 * 1024
+
+
 def _read_xlsx(data: bytes) -> list[list[Any]]:
+    # openpyxl is loaded by the first spreadsheet, not by every process that imports this module.
     from openpyxl import load_workbook
 
+    try:
+        archive_check(data, max_expanded=XLSX_MAX_EXPANDED)
+    except ArchiveRefused as exc:
+        raise ImportFileError(exc.message, exc.status) from exc
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
@@ -465,7 +475,7 @@ def import_template(kind: str, fmt: str) -> tuple[bytes, str]:
     if kind == "transcript":
         help_sheet.append([])
         help_sheet.append([str(_("Letter grades (GRD-01)"))])
-        for band in grading_rules.GRADE_SCALE:
+        for band in scale.GRADE_SCALE:
             help_sheet.append([band.letter, f"{band.percent_min}–{band.percent_max}", str(band.points)])
     buffer = io.BytesIO()
     workbook.save(buffer)

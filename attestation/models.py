@@ -25,7 +25,7 @@ from django.utils.translation import get_language, override
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
-from grading.rules import LETTERS, TRADITIONAL_CHOICES
+from .scale import LETTERS, TRADITIONAL_CHOICES
 
 
 @cache
@@ -348,7 +348,7 @@ class GradeOrigin(models.TextChoices):
 
 class TranscriptEntry(models.Model):
     """A graded curriculum component of a student. Letter, points and traditional grade are derived
-    from the percentage by the GRD-01 table (grading.rules) and stored for querying.
+    from the percentage by the GRD-01 table (attestation.scale) and stored for querying.
 
     Final attestation results come from closed protocols (commissions) and are entries with
     ``is_final_attestation``; an appeal that changes a grade changes the entry (origin ``appeal``) and
@@ -541,6 +541,9 @@ class Document(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     enqueued_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    # While rendering: until when the worker holds it (settings.ATTESTATION_LEASE_SECONDS); a lapsed lease means the
+    # worker died, and the relay sends the document again.
+    lease_until = models.DateTimeField(null=True, blank=True)
     rendered_at = models.DateTimeField(null=True, blank=True)
 
     objects = ScopedManager(college="college")
@@ -567,6 +570,9 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def lease_expired(self) -> bool:
+        return self.lease_until is None or self.lease_until <= timezone.now()
 
     @property
     def verify_url(self) -> str:

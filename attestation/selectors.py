@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
+from decimal import Decimal
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
@@ -27,7 +27,7 @@ from .models import (
     Student,
     TranscriptEntry,
 )
-from .queries import Statement, columns, fields_of, table, unique_or_none
+from .scale import gpa
 from .tenancy import CollegeAccess
 
 
@@ -78,91 +78,34 @@ def students_list(*, access: CollegeAccess, search: str = "", group_id: int | No
     return students.order_by("full_name", "id")
 
 
+# What a row of the student list shows (templates/attestation/students_table.html); the other columns are not read.
+STUDENT_ROW_FIELDS = ("full_name", "iin", "group__name", "group__program__code", "user__username")
+
+
 def student_get(*, access: CollegeAccess, pk: int) -> Student:
-    # Without the account's join, which only the edit form reads (PostgreSQL plans each extra join on every page).
-    student = unique_or_none(_visible_students(access).select_related("group__program").filter(pk=pk))
+    student = _visible_students(access).select_related("group__program").filter(pk=pk).first()
     if student is None:
         raise Http404
     return student
 
 
-@dataclass(frozen=True, slots=True)
-class TranscriptHeading:
-    """What the transcript page's heading shows of a student."""
+@dataclass(frozen=True)
+class TranscriptPage:
+    """A student's transcript as its page shows it: the entries in the curriculum's order (every attempt), and the
+    GPA of the latest attempt of each component (GRD-03)."""
 
-    pk: int
-    full_name: str
-    iin: str
-    group_name: str
-    program_code: str
-    program_name: str  # in the page's language
+    student: Student
+    entries: list[TranscriptEntry]
+    gpa: Decimal | None
 
 
-# The transcript heading as ORM lookups: a student without entries is read by them (the rows' statement carries it).
-_HEADING = ("student__full_name", "student__iin", "student__group__name", "student__group__program__code",
-            "student__group__program__name")
-
-
-def student_join(alias: str, *, own: bool) -> str:
-    """``JOIN`` of the student (as ``st``) the rows of ``alias`` belong to, in the same college; ``own``: only when it
-    is the signed-in user's record, the user being the statement's first parameter. How the hand-written reads find
-    a student's own rows through the account, as ``student__user=`` does in the ORM."""
-    return (f"JOIN {table(Student)} st ON st.id = {alias}.student_id AND st.college_id = {alias}.college_id"
-            f"{' AND st.user_id = %s' if own else ''} ")
-
-
-def student_reader_params(access: CollegeAccess) -> list | None:
-    """The leading parameters of a hand-written read of students' records, by who reads (as ``_visible_students``):
-    a student only their own (their user, for ``student_join(own=True)``), administrators and staff anyone's
-    (none); None for anyone else, who reads nothing."""
-    if access.is_student:
-        return [access.user.pk]
-    return [] if access.is_staff_or_admin else None
-
-
-@lru_cache(maxsize=8)
-def _transcript_statement(language: str, own: bool) -> Statement:
-    """The page's read by hand, as ``transcript_list`` orders it (attestation.queries: Django compiled the five-table
-    values query in more CPU than PostgreSQL spent running it); ``own``: only the signed-in student's record."""
-    local = language if language in ("kk", "ru") else ""
-    student, group = fields_of(Student, ("id", "full_name", "iin")), fields_of(Group, ("name",))
-    program = fields_of(Program, ("code", "name", f"name_{local}" if local else "name"))
-    discipline = fields_of(Discipline, ("id", "semester", "code", "name", f"name_{local}" if local else "name",
-                                        "credits"))
-    entry = fields_of(TranscriptEntry, ("attempt", "attempt_reason", "percent", "letter", "points", "traditional",
-                                        "held_on", "is_final_attestation"))
-    sql = (f"SELECT {columns('st', student)}, {columns('g', group)}, {columns('pr', program)}, "
-           f"{columns('d', discipline)}, {columns('te', entry)} "
-           f"FROM {table(TranscriptEntry)} te {student_join('te', own=own)}"
-           f"JOIN {table(Discipline)} d ON d.id = te.discipline_id AND d.college_id = te.college_id "
-           f"JOIN {table(Group)} g ON g.id = st.group_id AND g.college_id = te.college_id "
-           f"JOIN {table(Program)} pr ON pr.id = g.program_id AND pr.college_id = te.college_id "
-           f"WHERE te.college_id = %s AND te.student_id = %s ORDER BY d.semester, d.code, te.attempt")
-    return Statement(sql, ((Student, student), (Group, group), (Program, program), (Discipline, discipline),
-                           (TranscriptEntry, entry)))
-
-
-def transcript_page(*, access: CollegeAccess, student_id: int, language: str) -> tuple[TranscriptHeading, list]:
-    """The transcript page's heading and rows in one query: every row carries its student's heading (a student
-    without entries costs a second query, which also gives the 404 of a student the user may not see). A row's
-    values come in the order ``attestation.views._transcript_rows_html`` unpacks them (``_transcript_statement``)."""
-    reader = student_reader_params(access)
-    rows = [] if reader is None else _transcript_statement(language, bool(reader)).rows(
-        [*reader, access.college.pk, student_id])
-    width = 1 + len(_HEADING) + 1  # the student's id, the heading, the program in the page's language
-    if rows:
-        return _heading(rows[0][:width]), [row[width:] for row in rows]
-    program = f"group__program__name_{language}" if language in ("kk", "ru") else "group__program__name"
-    student = unique_or_none(_visible_students(access).filter(pk=student_id).values_list(
-        "pk", *(field.removeprefix("student__") for field in _HEADING), program))
-    if student is None:
-        raise Http404
-    return _heading(student), []
-
-
-def _heading(values: tuple) -> TranscriptHeading:
-    pk, full_name, iin, group, code, name, local_program = values
-    return TranscriptHeading(pk, full_name, iin, group, code, local_program or name)
+def transcript_page(*, access: CollegeAccess, student_id: int) -> TranscriptPage:
+    """The transcript page of a student the user may see (404 otherwise), in two queries whatever its length."""
+    student = student_get(access=access, pk=student_id)
+    entries = list(TranscriptEntry.objects.filter(college=access.college, student=student).select_related("discipline")
+                   .order_by("discipline__semester", "discipline__code", "attempt"))
+    latest = {entry.discipline_id: (entry.points, entry.discipline.credits) for entry in entries}  # the last attempt
+    return TranscriptPage(student, entries, gpa(latest.values()))
 
 
 def transcript_list(*, access: CollegeAccess, student_id: int | None = None) -> QuerySet[TranscriptEntry]:
@@ -189,29 +132,9 @@ def documents_list(*, access: CollegeAccess, kind: str = "", subject_id: int | N
     return documents.order_by("-created_at", "-id")
 
 
-# What a row of a document list shows (templates/attestation/_document_row.html); nothing else is read.
-DOCUMENT_ROW_FIELDS = ("id", "title", "language", "status", "verification_token", "created_at")
-
-
-@lru_cache(maxsize=2)
-def _transcript_documents_statement(own: bool) -> Statement:
-    """``documents_list(kind="transcript", subject_id=…)`` by hand, for the transcript page; ``own``: only the
-    signed-in student's documents."""
-    document = fields_of(Document, DOCUMENT_ROW_FIELDS)
-    only_own = student_join("doc", own=True) if own else ""
-    return Statement(
-        f"SELECT {columns('doc', document)} FROM {table(Document)} doc {only_own}"
-        f"WHERE doc.college_id = %s AND doc.kind = 'transcript' AND doc.subject_id = %s "
-        f"ORDER BY doc.created_at DESC, doc.id DESC LIMIT %s", ((Document, document),))
-
-
 def transcript_documents(*, access: CollegeAccess, student_id: int, limit: int = 5) -> list[Document]:
     """The student's latest transcript PDFs, as the transcript page lists them."""
-    reader = student_reader_params(access)
-    if reader is None:
-        return []
-    statement = _transcript_documents_statement(bool(reader))
-    return [next(statement.split(values)) for values in statement.rows([*reader, access.college.pk, student_id, limit])]
+    return list(documents_list(access=access, kind="transcript", subject_id=student_id)[:limit])
 
 
 def document_get(*, access: CollegeAccess, pk: int) -> Document:
@@ -250,7 +173,7 @@ def campaigns_list(*, college: College) -> QuerySet[Campaign]:
 
 def campaign_get(*, college: College, pk: int) -> Campaign:
     """A campaign of the college; another college's (or none): 404."""
-    campaign = unique_or_none(Campaign.objects.filter(college=college, pk=pk))
+    campaign = Campaign.objects.filter(college=college, pk=pk).first()
     if campaign is None:
         raise Http404
     return campaign

@@ -20,9 +20,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
-from grading import rules as grading_rules
-
+from . import scale
 from .audit import audit_log
+from .grade_entry import grade_entry_check
 from .models import (
     AttemptReason,
     CalendarOverride,
@@ -40,7 +40,7 @@ from .models import (
     User,
     academic_year_bounds,
 )
-from .rules import RulesBroken, iin_check
+from .rules import RulesBroken, RuleViolation, iin_check
 from .tenancy import unread_forget
 
 
@@ -296,15 +296,15 @@ def transcript_grade(percent: object, letter: str = "") -> dict[str, Any]:
     """GRD-01: the stored grade fields of a percentage (rounded half up, OQ-16, raw value kept).
     Raises RulesBroken citing GRD-01 for a percentage that is not a number in 0..100 or a letter that
     does not match it."""
-    parsed = grading_rules.percent_parse(percent)
-    if isinstance(parsed, grading_rules.RuleViolation):
+    parsed = scale.percent_parse(percent)
+    if isinstance(parsed, RuleViolation):
         raise RulesBroken([parsed], _("The grade is not valid."))
-    rounded = grading_rules.percent_round(parsed)
+    rounded = scale.percent_round(parsed)
     if letter:
-        violation = grading_rules.letter_check(letter, rounded)
+        violation = scale.letter_check(letter, rounded)
         if violation is not None:
             raise RulesBroken([violation], _("The grade is not valid."))
-    band = grading_rules.band_for_percent(rounded)
+    band = scale.band_for_percent(rounded)
     return {"percent": rounded, "percent_raw": parsed.quantize(Decimal("0.01")), "letter": band.letter,
             "points": band.points, "traditional": band.traditional}
 
@@ -316,7 +316,7 @@ def transcript_check(*, college: College, student: Student, discipline: Discipli
     if discipline.program_id != student.group.program_id:
         # GEN-06: a graded component must belong to the working curriculum of the student's program.
         raise RulesBroken(
-            [grading_rules.RuleViolation(
+            [RuleViolation(
                 "GEN-06", _("Discipline %(code)s is not in the curriculum of the student's program.")
                 % {"code": discipline.code}, "discipline")],
             _("The grade is not valid."),
@@ -329,8 +329,6 @@ def transcript_check(*, college: College, student: Student, discipline: Discipli
         others = others.exclude(pk=entry.pk)
     _check_unique(others, "attempt", _("This attempt of this discipline is already in the transcript."))
     if held_on is not None:
-        from grading.services import grade_entry_check
-
         grade_entry_check(college=college, student=student, discipline=discipline, attempt=attempt,
                           attempt_reason=attempt_reason or AttemptReason.FIRST, held_on=held_on, entry=entry)
 

@@ -5,9 +5,11 @@ Set DATABASE_URL / REDIS_URL to use PostgreSQL and Redis, ATTESTATION_PRODUCTION
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -57,7 +59,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "csp",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
@@ -73,6 +76,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -125,14 +129,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so that Celery workers started by the tests see the test database.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-# The hottest hand-written reads are prepared once per PostgreSQL connection (attestation.queries); off behind a
-# pooler that shares server connections between transactions (PgBouncer in transaction mode).
-ATTESTATION_PREPARED_STATEMENTS = envbool("ATTESTATION_PREPARED_STATEMENTS", True)
 
 # --- Cache, broker ----------------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "attestation.cache.RedisCache", "LOCATION": REDIS_URL}}
+    # attestation.cache.RedisCache tolerates an outage (this process's memory meanwhile); short timeouts so that a
+    # Redis that went away costs a request a second at most, once.
+    CACHES = {"default": {"BACKEND": "attestation.cache.RedisCache", "LOCATION": REDIS_URL,
+                          "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Fragments that are a pure function of their key (the menus of base.html: college, role, language, user), kept in
@@ -140,18 +144,21 @@ else:
 CACHES["fragments"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "fragments",
                        "OPTIONS": {"MAX_ENTRIES": 5000}}
 
-# Sessions are read on every page: from the cache first, the database behind it.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions live in the database only: a cached copy would outlive a sign-out that could not reach Redis during an
+# outage, and pages must work while Redis is down (DESIGN.md).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL") or REDIS_URL or "filesystem://localhost//"
 BROKER_DIR = VAR_DIR / "broker"
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    for sub in ("queue", "processed"):
+    for sub in ("queue", "processed", "control"):
         (BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),
         "processed_folder": str(BROKER_DIR / "processed"),
+        # The exchange tables, which kombu otherwise writes to ./control wherever the process was started.
+        "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
         # Kombu looks at the folder once a second by default: a batch's chunks then waited up to a second each, the
         # cores idle (bench/grading_decisions.py), and a single PDF took a second longer to appear in the demo. At
@@ -162,7 +169,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         # A message whose worker vanished without a word comes back after this many seconds.
-        "visibility_timeout": int(env("CELERY_VISIBILITY_TIMEOUT", "900")),
+        # Work a worker had started is resumed sooner, by the lease on its row (ATTESTATION_LEASE_SECONDS); this only
+        # brings back what a worker that died hard had received and not yet started.
+        "visibility_timeout": int(env("CELERY_VISIBILITY_TIMEOUT", "120")),
         "socket_connect_timeout": 2,
         "socket_timeout": 5,
     }
@@ -190,9 +199,17 @@ CELERY_DB_REUSE_MAX = 10**9
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker whose broker went away waits for it, however long (Celery gives up after 100 tries by default and the
+# worker exits), and what it was running is handed back to the queue rather than left unacknowledgeable.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# A render or a decisions batch holds a lease on its row while it runs, renewed as it goes: a worker that died
+# hard lets it lapse, and the relays (beat, every 20 s) resume the work within a lease and a relay period.
+ATTESTATION_LEASE_SECONDS = int(env("ATTESTATION_LEASE_SECONDS", "60"))
 CELERY_BEAT_SCHEDULE = {
     "documents-relay": {"task": "attestation.tasks.documents_relay", "schedule": 20.0},
+    "decision-batches-relay": {"task": "grading.tasks.decision_batches_relay", "schedule": 20.0},
     # APP-04: remind appeal commissions the working day before a decision is due (idempotent, hourly).
     "appeals-remind-due": {"task": "appeals.tasks.appeals_remind_due", "schedule": 3600.0},
 }
@@ -203,7 +220,7 @@ CELERY_TIMEZONE = "Asia/Almaty"
 APPEALS_LITERAL_DEADLINE = envbool("APPEALS_LITERAL_DEADLINE", False)
 
 # --- Auth ------------------------------------------------------------------------------------------
-# Django's and allauth's backends, reading the signed-in user from the cache (attestation/accounts.py).
+# Django's and allauth's backends (attestation/accounts.py): the signed-in user is read from the database.
 AUTHENTICATION_BACKENDS = [
     "attestation.accounts.CachedModelBackend",
     "attestation.accounts.CachedAllauthBackend",
@@ -220,15 +237,24 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "account_login"
 ACCOUNT_ADAPTER = "attestation.accounts.AccountAdapter"
+MFA_ADAPTER = "attestation.accounts.MfaAdapter"
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "email", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_RATE_LIMITS = {
-    # Brute force: 5 failures per account per 5 minutes, 20 per address per minute.
+    # Brute force, on the web and the token endpoint alike (attestation/tokens.py): 5 failed passwords per account
+    # per 5 minutes (and, apart, 5 wrong one-time codes), 20 failures per client address per minute.
     "login_failed": env("ATTESTATION_LOGIN_RATE", "20/m/ip,5/5m/key"),
 }
+# The client's address is REMOTE_ADDR unless the portal stands behind this many reverse proxies that each append to
+# X-Forwarded-For (nginx: proxy_add_x_forwarded_for); a header a client sets itself is never trusted by default.
+ATTESTATION_TRUSTED_PROXIES = int(env("ATTESTATION_TRUSTED_PROXIES", "0"))
+ALLAUTH_TRUSTED_PROXY_COUNT = ATTESTATION_TRUSTED_PROXIES
+# API tokens (django-rest-knox): stored hashed, valid this many days, then a new sign-in.
+ATTESTATION_TOKEN_DAYS = int(env("ATTESTATION_TOKEN_DAYS", "30"))
+REST_KNOX = {"TOKEN_TTL": timedelta(days=ATTESTATION_TOKEN_DAYS), "AUTO_REFRESH": False}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Attestation portal"
 # TOTP is required for administrators and staff (and operators, authorities) in production;
@@ -238,14 +264,16 @@ ATTESTATION_MFA_REQUIRED = envbool("ATTESTATION_MFA_REQUIRED", PRODUCTION)
 # --- REST API ---------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "attestation.tenancy.CachedTokenAuthentication",
+        "attestation.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "attestation.pagination.Pagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "attestation.errors.api_exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"auth": env("ATTESTATION_TOKEN_RATE", "10/min")},
+    # Sign-in failures are limited by allauth's limiter (ACCOUNT_RATE_LIMITS); any DRF throttle sees the same
+    # client address.
+    "NUM_PROXIES": ATTESTATION_TRUSTED_PROXIES,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
@@ -339,6 +367,24 @@ if PRODUCTION and envbool("ATTESTATION_HTTPS", True):
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+
+# Content-Security-Policy (django-csp) on every answer: scripts, styles, fonts and images only from the portal itself
+# (htmx and Bootstrap are served from static/), no inline script or style, no plugins, no framing, forms post to the
+# portal only. Images may be data: URIs (the TOTP QR code, the documents' QR codes).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 LOGGING = {
     "version": 1,

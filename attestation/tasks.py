@@ -7,6 +7,10 @@ import logging
 from celery import Task, shared_task
 from django_scopes import scope, scopes_disabled
 
+from .documents.pipeline import document_enqueue, document_mark_failed, document_render, documents_render
+from .documents.pipeline import documents_relay as relay  # the task below has the name
+from .models import Document
+
 log = logging.getLogger(__name__)
 
 RENDER_MAX_RETRIES = 3
@@ -23,9 +27,6 @@ class CollegeTask(Task):
 @shared_task(bind=True, base=CollegeTask, acks_late=True, reject_on_worker_lost=True,
              max_retries=RENDER_MAX_RETRIES)
 def render_document(self, college_id: int, document_id: int) -> None:
-    from .documents.pipeline import document_mark_failed, document_render
-    from .models import Document
-
     try:
         document_render(document_id=document_id)
     except Document.DoesNotExist:
@@ -43,8 +44,6 @@ def render_document(self, college_id: int, document_id: int) -> None:
 def render_documents(self, college_id: int, document_ids: list[int]) -> None:
     """A batch's chunk of documents (pipeline.documents_render). What fails here is sent through
     ``render_document`` one by one, which retries and ends failed: one bad document never holds up the others."""
-    from .documents.pipeline import document_enqueue, documents_render
-
     try:
         failed = documents_render(college_id=college_id, document_ids=document_ids)
     except Exception:
@@ -56,7 +55,5 @@ def render_documents(self, college_id: int, document_ids: list[int]) -> None:
 
 @shared_task(acks_late=True)
 def documents_relay() -> int:
-    from .documents.pipeline import documents_relay as relay
-
     with scopes_disabled():
         return relay()

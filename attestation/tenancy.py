@@ -20,10 +20,10 @@ from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django_scopes import scope, scopes_disabled
-from rest_framework.authentication import TokenAuthentication
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import APIException
 
-from .models import College, Membership, Role
+from .menus import menu_for
+from .models import College, Membership, Notification, Role, Student
 
 COLLEGE_PATH = re.compile(r"^/(?P<api>api/v1/)?colleges/(?P<slug>[-a-zA-Z0-9_]+)/")
 RLS_SETTING = "attestation.college_id"
@@ -130,8 +130,6 @@ class CollegeAccess:
         """The student record of a student member (None for others)."""
         if not self.is_student:
             return None
-        from .models import Student
-
         return Student.objects.filter(college=self.college, user=self.user).select_related("group").first()
 
 
@@ -139,9 +137,11 @@ def _token_user(request: HttpRequest):
     """The user of an ``Authorization: Token …`` header, resolved once for the middleware and DRF."""
     if "HTTP_AUTHORIZATION" not in request.META:
         return None
+    from .authentication import TokenAuthentication
+
     try:
         result = TokenAuthentication().authenticate(request)
-    except AuthenticationFailed:
+    except APIException:  # a bad or expired token, an account that must enroll MFA: DRF answers it in the view
         return None
     if result is None:
         return None
@@ -191,16 +191,6 @@ class TenantMiddleware:
             return self.get_response(request)
 
 
-class CachedTokenAuthentication(TokenAuthentication):
-    """DRF token authentication that reuses what the tenant middleware already resolved."""
-
-    def authenticate(self, request):
-        cached = getattr(request._request, "_token_auth", None)
-        if cached is not None:
-            return cached
-        return super().authenticate(request)
-
-
 def user_memberships(user, primed: list[Membership] | None = None) -> list[Membership]:
     """Every college the user belongs to, for the college switcher (``primed``: already read by the middleware)."""
     if not user.is_authenticated:
@@ -225,8 +215,6 @@ def _unread_key(slug: str, user_id: int) -> str:
 def unread_count(access: CollegeAccess, primed: int | None = None) -> int:
     """Unread notices of the user in this college, cached until a notice is sent or read (``primed``: already read
     by the middleware)."""
-    from .models import Notification
-
     if primed is not None:
         return primed
     key = _unread_key(access.college.slug, access.user.pk)
@@ -257,13 +245,11 @@ def college_nav(slug: str) -> dict[str, str]:
 def site_nav() -> dict[str, str]:
     """The addresses every page's layout links to outside a college, reversed once per process."""
     names = {"home": "home", "set_language": "set_language", "mfa": "mfa_index",
-             "change_password": "account_change_password", "logout": "account_logout"}
+             "change_password": "account_change_password", "logout": "account_logout", "tokens": "account_tokens"}
     return {key: reverse(name) for key, name in names.items()}
 
 
 def college_context(request: HttpRequest) -> dict:
-    from .menus import menu_for
-
     college = getattr(request, "college", None)
     access = getattr(request, "access", None)
     return {

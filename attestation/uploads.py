@@ -5,11 +5,11 @@ is stored, and the files live outside the web root, served only through views th
 from __future__ import annotations
 
 import hashlib
-import io
-import zipfile
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
+
+from .archives import ArchiveFacts, ArchiveRefused, archive_check, entry_read
 
 MB = 1024 * 1024
 SCAN_MAX_BYTES = 20 * MB  # the signed paper copy of a protocol
@@ -56,15 +56,16 @@ class CheckedUpload:
         return f"upload.{EXTENSIONS[self.kind]}"
 
 
-def _zip_kind(data: bytes) -> str | None:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = set(archive.namelist())
-            if "mimetype" in names:
-                mimetype = archive.read("mimetype").decode("ascii", "replace").strip()
-                return {CONTENT_TYPES[ODT]: ODT, CONTENT_TYPES[ODP]: ODP}.get(mimetype)
-    except (zipfile.BadZipFile, OSError, ValueError, KeyError):
-        return None
+# An office file expands to at most this many times the upload limit (images inside hardly compress, text 5–20 times).
+MAX_EXPANSION = 4
+
+
+def _zip_kind(data: bytes, facts: ArchiveFacts) -> str | None:
+    names = facts.names
+    if "mimetype" in names:
+        # OpenDocument: the entry holds a short media type; never read more of it than that.
+        mimetype = (entry_read(data, "mimetype", limit=100) or b"").decode("ascii", "replace").strip()
+        return {CONTENT_TYPES[ODT]: ODT, CONTENT_TYPES[ODP]: ODP}.get(mimetype)
     if "[Content_Types].xml" in names:
         if any(n.startswith("word/") for n in names):
             return DOCX
@@ -73,8 +74,9 @@ def _zip_kind(data: bytes) -> str | None:
     return None
 
 
-def sniff(data: bytes) -> str | None:
-    """The type of a file from its first bytes (and, for office files, the archive's content), or None."""
+def sniff(data: bytes, *, max_expanded: int = 20 * MB) -> str | None:
+    """The type of a file from its first bytes (and, for office files, the archive's content), or None. An archive
+    is checked first (archives.archive_check): one that expands too far raises ArchiveRefused, unread."""
     if data.startswith(b"%PDF-"):
         return PDF
     if data.startswith(b"\xff\xd8\xff"):
@@ -82,7 +84,13 @@ def sniff(data: bytes) -> str | None:
     if data.startswith(b"\x89PNG\r\n\x1a\n"):
         return PNG
     if data.startswith(b"PK\x03\x04"):
-        return _zip_kind(data)
+        try:
+            facts = archive_check(data, max_expanded=max_expanded)
+        except ArchiveRefused as exc:
+            if exc.status == 415:
+                return None
+            raise
+        return _zip_kind(data, facts)
     return None
 
 
@@ -97,7 +105,10 @@ def upload_check(upload, *, allowed: tuple[str, ...], max_bytes: int, field: str
         raise UploadRefused(_("The file is larger than %(limit)s MB.") % {"limit": max_bytes // MB}, 413, field)
     if not data:
         raise UploadRefused(_("The file is empty."), 415, field)
-    kind = sniff(data)
+    try:
+        kind = sniff(data, max_expanded=max(MAX_EXPANSION * max_bytes, 20 * MB))
+    except ArchiveRefused as exc:
+        raise UploadRefused(exc.message, 413, field) from exc
     if kind not in allowed:
         raise UploadRefused(_("The file is not a %(types)s file (judged by its content, not its name).")
                             % {"types": " / ".join(LABELS[t] for t in allowed)}, 415, field)

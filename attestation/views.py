@@ -15,23 +15,18 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_scopes import scopes_disabled
 
-from grading.rules import TRADITIONAL_CHOICES
-
 from . import forms, selectors, services
 from .documents.kinds import get_kind
 from .documents.pipeline import document_request, document_retry
-from .html import escape_text
 from .imports import COLUMNS, IMPORTERS, ImportFileError, import_template
-from .models import AttemptReason, College, Discipline, Document, Group, Program, Student
-from .queries import counted_page
+from .models import College, Discipline, Document, Group, Program, Student
 from .rules import RulesBroken
-from .tenancy import college_nav, user_memberships
+from .tenancy import user_memberships
 
 STUDENTS_PER_PAGE = 30
 
@@ -266,26 +261,16 @@ def registry_delete(request: HttpRequest, entity: str, pk: int) -> HttpResponse:
 def students(request: HttpRequest) -> HttpResponse:
     group = request.GET.get("group", "")
     search = request.GET.get("q", "").strip()
-    # Plain rows, not model instances: the busiest page of the portal stays cheap (bench/pages.py).
-    queryset = selectors.students_list(access=request.access, search=search,
-                                       group_id=int(group) if group.isdigit() else None).values_list(
-        "pk", "full_name", "iin", "group__name", "group__program__code", "user__username")
-    page = counted_page(queryset, request.GET.get("page"), STUDENTS_PER_PAGE)
+    students = selectors.students_list(access=request.access, search=search,
+                                       group_id=int(group) if group.isdigit() else None
+                                       ).only(*selectors.STUDENT_ROW_FIELDS)
+    number = request.GET.get("page", "")
+    # A page past the end shows the last one (get_page); one that is not a number, or below 1, the first.
+    page = Paginator(students, STUDENTS_PER_PAGE).get_page(number if number.isdigit() and int(number) else 1)
     context = {"students": page, "q": search, "group": group,
-               "rows_html": _student_rows_html(page, college_nav(request.college.slug)["student_prefix"]),
                "groups": selectors.group_choices(college=request.college)}
     template = "attestation/students_table.html" if request.htmx else "attestation/students.html"
     return render(request, template, context)
-
-
-def _student_rows_html(rows, student_prefix: str) -> str:
-    """The student list's rows as HTML, built here rather than by the template: its 30 rows of five cells were the
-    largest part of the busiest page's CPU (bench/request_cpu.py registry). Every value is escaped."""
-    return mark_safe("".join(  # noqa: S308 (every value is escaped)
-        f'<tr><td><a href="{student_prefix}{pk}/">{escape_text(full_name)}</a></td><td class="iin">{escape_text(iin)}'
-        f'</td><td>{escape_text(group_name)}</td><td>{escape_text(program_code)}</td>'
-        f'<td>{escape_text(username or "—")}</td></tr>'
-        for pk, full_name, iin, group_name, program_code, username in rows))
 
 
 @college_view("admin")
@@ -327,39 +312,10 @@ def student_delete(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("college:students", college=request.college.slug)
 
 
-def _transcript_rows_html(entries) -> tuple[str, int, list[tuple]]:
-    """The transcript's table rows as HTML, the number of rows and the (points, credits) that count for the GPA.
-    Built here rather than by the template: a transcript has 20–40 rows of ten cells, and the template's per-cell
-    cost made it the slowest registry page (bench/pages.py). Every value is escaped."""
-    # The labels escaped (and translated) once per page, not once per row.
-    reasons = {code: escape_text(label) for code, label in AttemptReason.choices}
-    grades = {code: escape_text(label) for code, label in TRADITIONAL_CHOICES}
-    fa_badge = f' <span class="badge text-bg-info">{escape_text(_("final attestation"))}</span>'
-    parts, latest, count = [], {}, 0
-    for (discipline, semester, code, name, local_name, credits, attempt, reason, percent, letter, points, traditional,
-         held_on, is_fa) in entries:
-        latest[discipline] = (points, credits)  # ordered by attempt: the last one counts
-        count += 1
-        reason_note = f' <small class="text-muted">({reasons[reason]})</small>' if attempt > 1 else ""
-        parts.append(
-            ('<tr class="fa-row">' if is_fa else "<tr>") + f'<td>{"" if semester is None else semester}</td>'
-            f'<td>{escape_text(code)}</td><td>{escape_text(local_name or name)}{fa_badge if is_fa else ""}</td>'
-            f'<td class="num">{"" if credits is None else escape_text(credits)}</td>'
-            f'<td class="num">{attempt}{reason_note}</td><td class="num">{percent}</td><td>{escape_text(letter)}</td>'
-            f'<td class="num">{points}</td><td>{grades[traditional]}</td>'
-            f'<td>{held_on.strftime("%d.%m.%Y")}</td></tr>')
-    return mark_safe("".join(parts)), count, list(latest.values())  # noqa: S308 (every value above is escaped)
-
-
 def _transcript_context(request: HttpRequest, student_id: int) -> dict[str, Any]:
-    from grading.rules import gpa
-
-    heading, entries = selectors.transcript_page(access=request.access, student_id=student_id,
-                                                 language=(get_language() or "kk")[:2])
-    rows_html, count, counted = _transcript_rows_html(entries)
-    documents = selectors.transcript_documents(access=request.access, student_id=heading.pk)
-    return {"student": heading, "rows_html": rows_html, "row_count": count, "gpa": gpa(counted),
-            "documents": documents}
+    transcript = selectors.transcript_page(access=request.access, student_id=student_id)
+    documents = selectors.transcript_documents(access=request.access, student_id=transcript.student.pk)
+    return {"transcript": transcript, "student": transcript.student, "documents": documents}
 
 
 @college_view("admin", "staff", "student")

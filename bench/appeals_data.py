@@ -22,7 +22,7 @@ def prepare(*, students: int = 200, queue: int = 30) -> dict:
     """Idempotent: (college slug, [(username, token, entry id)], the demo student's open entry id)."""
     from django.db import transaction
     from django_scopes import scopes_disabled
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
 
     from appeals.models import Appeal
     from attestation.demo import DEMO_PASSWORD, DEMO_SLUG, make_iin
@@ -62,7 +62,7 @@ def prepare(*, students: int = 200, queue: int = 30) -> dict:
                         break
                 student = Student.objects.create(college=college, group=group, iin=iin, user=user,
                                                  full_name=f"Bench Student {index:03d}")
-            people.append((username, Token.objects.get_or_create(user=user)[0].key, student))
+            people.append((username, AuthToken.objects.create(user=user)[1], student))
         entries = {}
         for code, owners in ((EXAM_CODE, [p[2] for p in people]), (QUEUE_CODE, [p[2] for p in people[:queue]]
                                                                     + [demo_student])):

@@ -6,8 +6,8 @@ where a load run is not.
     .venv/bin/python bench/request_cpu.py [commissions|registry|appeals] [--repeat 300] [--profile "saving"]
 
 The pages of bench/commissions_protocol_page.py, bench/pages.py or bench/appeals_pages.py, on the same database
-and data. ``--profile`` prints the functions that cost the most for one of the requests (cProfile, cumulative
-time) and the statements it sends with their mean wall time.
+and data (BENCH_DATABASE_URL and BENCH_REDIS_URL choose others). ``--profile`` prints the functions that cost the
+most for one of the requests (cProfile, cumulative time) and the statements it sends with their mean wall time.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import os
 import pstats
 import sys
 import time
@@ -98,8 +99,9 @@ def main() -> None:
     args = parser.parse_args()
     database, redis_db, var = DATABASES[args.pages]
     setup_django(DEBUG="0", DJANGO_SETTINGS_MODULE="bench.settings", ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
-                 DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{database}",
-                 REDIS_URL=f"redis://127.0.0.1:6379/{redis_db}", ATTESTATION_VAR_DIR=str(OUT / var))
+                 DATABASE_URL=os.environ.get("BENCH_DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{database}"),
+                 REDIS_URL=os.environ.get("BENCH_REDIS_URL", f"redis://127.0.0.1:6379/{redis_db}"),
+                 ATTESTATION_VAR_DIR=str(OUT / var))
     from django.core.wsgi import get_wsgi_application
     from django.db import connection
 

@@ -3,16 +3,17 @@
 
 from rest_framework.routers import SimpleRouter
 
-from . import api
+from .api import composition, diploma_works, force_majeure, readmission, schedule
 
 router = SimpleRouter(use_regex_path=False)
-router.register("commissions/<int:commission_pk>/members", api.CommissionMemberViewSet, basename="commission-member")
-router.register("commissions", api.CommissionViewSet, basename="commission")
-router.register("schedules", api.ScheduleViewSet, basename="schedule")
-router.register("exams", api.ExamViewSet, basename="exam")
-router.register("slots", api.SlotViewSet, basename="slot")
-router.register("diploma-works", api.DiplomaWorkViewSet, basename="diploma-work")
-router.register("readmissions", api.ReAdmissionViewSet, basename="readmission")
-router.register("force-majeure", api.ForceMajeureViewSet, basename="force-majeure")
+router.register("commissions/<int:commission_pk>/members", composition.CommissionMemberViewSet,
+                basename="commission-member")
+router.register("commissions", composition.CommissionViewSet, basename="commission")
+router.register("schedules", schedule.ScheduleViewSet, basename="schedule")
+router.register("exams", schedule.ExamViewSet, basename="exam")
+router.register("slots", schedule.SlotViewSet, basename="slot")
+router.register("diploma-works", diploma_works.DiplomaWorkViewSet, basename="diploma-work")
+router.register("readmissions", readmission.ReAdmissionViewSet, basename="readmission")
+router.register("force-majeure", force_majeure.ForceMajeureViewSet, basename="force-majeure")
 
 urlpatterns: list = []

@@ -7,9 +7,13 @@ class CommissionsConfig(AppConfig):
     verbose_name = _("Commissions and protocols")
 
     def ready(self) -> None:
+        from attestation.demo import DemoPart, demo_part_register
         from attestation.menus import MenuItem, register
 
         from . import documents  # noqa: F401  (registers the commissions' document kinds)
+        from .demo import demo_session_landing, demo_session_seed
+
+        demo_part_register(DemoPart(seed=demo_session_seed, landing=demo_session_landing))
 
         # Only pages that exist (commissions/page_urls.py) are in the menu.
         staff = frozenset({"admin", "staff"})

@@ -38,6 +38,14 @@ RECORDED = [(92, "Жауабы толық, мысалдары дұрыс."), (78
             (71, ""), (88, "")]
 
 
+def demo_session_landing(college: College) -> dict[str, str]:
+    """The secretary's login leads to today's session of the demo, once it is seeded."""
+    session = Exam.objects.filter(college=college, commission__order_number=DEMO_ORDER).first()
+    if session is None:
+        return {}
+    return {"secretary": f"/colleges/{college.slug}/attestation/sessions/{session.pk}/protocol/ (today's session)"}
+
+
 def demo_session_seed(college: College, *, admin: User, secretary: User) -> Exam:
     """The demo session (idempotent): returns today's exam of the demo, creating it with everything before it."""
     existing = Exam.objects.filter(college=college, commission__order_number=DEMO_ORDER).first()

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from attestation.documents.kinds import DocumentKind, register
 from attestation.models import College, localized, region_name
+from attestation.services import transcript_grade
 
 from . import rules
 from .models import (
@@ -128,8 +129,6 @@ def _result_row(index: int, row: ProtocolResult, amended: dict) -> dict:
     traditional = str(row.get_traditional_display()) if row.traditional else ""
     amendment = amended.get(row.pk)
     if amendment is not None:
-        from attestation.services import transcript_grade
-
         grade = transcript_grade(amendment)
         percent, letter = grade["percent"], grade["letter"]
         traditional = dict(row._meta.get_field("traditional").choices)[grade["traditional"]]

@@ -4,18 +4,13 @@ user: a student sees only their own slots, results and applications)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
-from functools import lru_cache
 
-from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from attestation.models import Campaign, CampaignGroup, College, Discipline, Program, Student
-from attestation.queries import Statement, columns, fields_of, table, unique_or_none
-from attestation.selectors import campaign_get, student_join
+from attestation.selectors import campaign_get
 from attestation.tenancy import CollegeAccess
-from grading.rules import TRADITIONAL_CHOICES
 
 from .models import (
     AttestationPolicy,
@@ -129,7 +124,7 @@ def exams_list(*, college: College, schedule_id: int | None = None, commission_i
 def exam_get(*, college: College, pk: int) -> Exam:
     # Few joins on purpose: PostgreSQL spent more time planning an eight-table join than running it (4.6 ms of
     # planning for a 0.4 ms query); the campaign and schedule load on the rare paths that need them.
-    exam = unique_or_none(Exam.objects.filter(college=college, pk=pk).select_related("commission", "discipline"))
+    exam = Exam.objects.filter(college=college, pk=pk).select_related("commission", "discipline").first()
     if exam is None:
         raise Http404
     exam.college = college
@@ -219,152 +214,67 @@ def diploma_work_get(*, college: College, pk: int) -> DiplomaWork:
 
 
 def protocol_of(*, college: College, exam: Exam) -> Protocol | None:
-    return unique_or_none(Protocol.objects.filter(college=college, exam=exam).select_related("document"))
+    return Protocol.objects.filter(college=college, exam=exam).select_related("document").first()
 
 
 def protocol_full(*, college: College, exam: Exam) -> Protocol | None:
     """The protocol with everything the API or a PDF shows, in a constant number of queries (the secretary's page
-    reads less, and reads it by hand: ``protocol_page``)."""
-    protocol = unique_or_none(Protocol.objects.filter(college=college, exam=exam).select_related("document")
-                              .prefetch_related(
+    reads less: ``protocol_page``)."""
+    protocol = (Protocol.objects.filter(college=college, exam=exam).select_related("document")
+                .prefetch_related(
         Prefetch("attendance", ProtocolAttendance.objects.select_related("member").order_by("member__role",
                                                                                           "member_id")),
         Prefetch("signatures", ProtocolSignature.objects.select_related("member")),
         Prefetch("results", ProtocolResult.objects.select_related(
             "student__group", "student__user", "slot", "force_majeure").order_by("slot__starts_at", "slot_id")),
-        "amendments"))
+        "amendments").first())
     if protocol is not None:
         protocol.exam = exam  # already read by the caller: no second join through it
     return protocol
 
 
 @dataclass(frozen=True, slots=True)
-class StudentName:
-    full_name: str
-
-
-_STATUS_LABELS = dict(ProtocolResult.Status.choices)
-_TRADITIONAL_LABELS = dict(TRADITIONAL_CHOICES)
-
-
-@dataclass(frozen=True, slots=True)
-class ProtocolRow:
-    """One student's row of the secretary's page as plain values: what ``render_row`` and ``protocol_state`` read of
-    a ``ProtocolResult``, without building 30 results and 30 students per page (bench/commissions_protocol_page.py).
-    """
-
-    pk: int
-    student_id: int
-    student: StudentName
-    status: str
-    percent_raw: Decimal | None
-    percent: int | None
-    letter: str
-    traditional: str
-    questions: str
-    notes: str
-    id_checked: bool
-    ticket_number: int | None
-    origin: str
-    version: int
-
-    def get_status_display(self) -> str:
-        return str(_STATUS_LABELS.get(self.status, self.status))
-
-    def get_traditional_display(self) -> str:
-        return str(_TRADITIONAL_LABELS.get(self.traditional, self.traditional))
-
-
-# The secretary's page in three hand-written statements (attestation.queries: why, and how they stay in step with the
-# models). The fields each one reads are what the page, render_row and services.protocol_state use; any other field
-# is deferred, so a template that needs one more still works, one query slower.
-_PAGE_EXAM = ("id", "college", "commission", "discipline", "schedule", "form", "mode", "title", "starts_at",
-              "ends_at", "room", "ticket_count")
-_PAGE_COMMISSION = ("id", "college", "kind", "name", "order_number", "status")
-_PAGE_DISCIPLINE = ("id", "college", "code", "name", "name_kk", "name_ru")
-_PAGE_PROTOCOL = ("id", "college", "exam", "number", "status", "version", "announced_on", "document", "signed_scan",
-                  "recording_ref")
-_PAGE_ATTENDANCE = ("id", "college", "protocol", "member", "present", "version")
-_PAGE_MEMBER = ("id", "college", "commission", "user", "role", "full_name")
-_PAGE_SIGNATURE = ("id", "college", "protocol", "member", "protocol_version")
-_PAGE_ROW = ("id", "student", "status", "percent_raw", "percent", "letter", "traditional", "questions", "notes",
-             "id_checked", "ticket_number", "origin", "version")
-
-
-@lru_cache(maxsize=1)
-def _page_statements() -> tuple[Statement, Statement, Statement]:
-    """The page's statements (the session; the members' attendance and signatures; the students' rows), written
-    out once per process."""
-    exam, commission, discipline, protocol = (fields_of(Exam, _PAGE_EXAM), fields_of(Commission, _PAGE_COMMISSION),
-                                              fields_of(Discipline, _PAGE_DISCIPLINE),
-                                              fields_of(Protocol, _PAGE_PROTOCOL))
-    session = Statement(
-        f"SELECT {columns('e', exam)}, {columns('c', commission)}, {columns('d', discipline)}, "
-        f"{columns('p', protocol)} "
-        f"FROM {table(Exam)} e JOIN {table(Commission)} c ON c.id = e.commission_id AND c.college_id = e.college_id "
-        f"LEFT JOIN {table(Discipline)} d ON d.id = e.discipline_id AND d.college_id = e.college_id "
-        f"LEFT JOIN {table(Protocol)} p ON p.exam_id = e.id AND p.college_id = e.college_id "
-        f"WHERE e.college_id = %s AND e.id = %s",
-        ((Exam, exam), (Commission, commission), (Discipline, discipline), (Protocol, protocol)))
-    attendance, member, signature = (fields_of(ProtocolAttendance, _PAGE_ATTENDANCE),
-                                     fields_of(CommissionMember, _PAGE_MEMBER),
-                                     fields_of(ProtocolSignature, _PAGE_SIGNATURE))
-    members = Statement(
-        f"SELECT {columns('a', attendance)}, {columns('m', member)}, {columns('s', signature)} "
-        f"FROM {table(ProtocolAttendance)} a "
-        f"JOIN {table(CommissionMember)} m ON m.id = a.member_id AND m.college_id = a.college_id "
-        f"LEFT JOIN {table(ProtocolSignature)} s ON s.protocol_id = a.protocol_id AND s.member_id = a.member_id "
-        f"AND s.college_id = a.college_id "
-        f"WHERE a.college_id = %s AND a.protocol_id = %s ORDER BY m.role, m.id",
-        ((ProtocolAttendance, attendance), (CommissionMember, member), (ProtocolSignature, signature)))
-    row, name = fields_of(ProtocolResult, _PAGE_ROW), fields_of(Student, ("full_name",))
-    rows = Statement(
-        f"SELECT {columns('r', row)}, {columns('st', name)} "
-        f"FROM {table(ProtocolResult)} r {student_join('r', own=False)}"
-        f"JOIN {table(ExamSlot)} sl ON sl.id = r.slot_id AND sl.college_id = r.college_id "
-        f"WHERE r.college_id = %s AND r.protocol_id = %s ORDER BY sl.starts_at, r.slot_id",
-        ((ProtocolResult, row), (Student, name)))
-    return session, members, rows
-
-
-@dataclass(frozen=True, slots=True)
 class ProtocolPage:
     """A session as the secretary's page shows it: the exam (with its commission and discipline), its protocol if
-    opened, the members' attendance with their signatures, and the students' rows as plain values."""
+    opened, the members' attendance with their signatures, and the students' rows."""
 
     exam: Exam
     protocol: Protocol | None
     attendance: list[ProtocolAttendance]
     signatures: list[ProtocolSignature]
-    rows: list[ProtocolRow]
+    rows: list[ProtocolResult]
+
+
+# What the secretary's page shows of a row and of its student (templates/commissions/_protocol_row.html) and what
+# services.protocol_state reads; the other columns stay in the database (a test counts the page's queries).
+PAGE_ROW_FIELDS = ("id", "college", "protocol", "student", "status", "percent_raw", "percent", "letter", "traditional",
+                   "questions", "notes", "id_checked", "ticket_number", "origin", "version", "student__full_name")
 
 
 def protocol_page(*, college: College, exam_pk: int) -> ProtocolPage:
-    """The session ``exam_pk`` of the college for the secretary's page (404 for another college's)."""
-    session, members, rows = _page_statements()
-    found = session.rows([college.pk, exam_pk])
-    if not found:
-        raise Http404
-    exam, commission, discipline, protocol = session.split(found[0])
-    exam.college, exam.commission, exam.discipline = college, commission, discipline
+    """The session ``exam_pk`` of the college for the secretary's page (404 for another college's): four queries
+    with its protocol, whatever the number of members and students; two before it is opened."""
+    protocol = (Protocol.objects.filter(college=college, exam_id=exam_pk)
+                .select_related("exam__commission", "exam__discipline").first())
     if protocol is None:
+        exam = Exam.objects.filter(college=college, pk=exam_pk).select_related("commission", "discipline").first()
+        if exam is None:
+            raise Http404
+        exam.college = college
         return ProtocolPage(exam, None, [], [], [])
-    protocol.exam = exam
-    attendance, signatures = [], []
-    for values in members.rows([college.pk, protocol.pk]):
-        line, member, signature = members.split(values)
-        line.member, line.protocol = member, protocol
-        attendance.append(line)
-        if signature is not None:
-            signatures.append(signature)
-    page_rows = [ProtocolRow(pk, student_id, StudentName(name), *rest)
-                 for pk, student_id, *rest, name in rows.rows([college.pk, protocol.pk])]
-    return ProtocolPage(exam, protocol, attendance, signatures, page_rows)
+    exam = protocol.exam
+    exam.college = college
+    attendance = list(ProtocolAttendance.objects.filter(college=college, protocol=protocol).select_related("member")
+                      .order_by("member__role", "member_id"))
+    signatures = list(ProtocolSignature.objects.filter(college=college, protocol=protocol))
+    rows = list(ProtocolResult.objects.filter(college=college, protocol=protocol).select_related("student")
+                .only(*PAGE_ROW_FIELDS).order_by("slot__starts_at", "slot_id"))
+    return ProtocolPage(exam, protocol, attendance, signatures, rows)
 
 
 def result_get(*, college: College, protocol: Protocol, pk: int) -> ProtocolResult:
-    result = unique_or_none(ProtocolResult.objects.filter(college=college, protocol=protocol, pk=pk)
-                            .select_related("student", "slot"))
+    result = (ProtocolResult.objects.filter(college=college, protocol=protocol, pk=pk)
+              .select_related("student", "slot").first())
     if result is None:
         raise Http404
     return result
@@ -378,42 +288,6 @@ def attendance_get(*, college: College, protocol: Protocol, pk: int) -> Protocol
 
 
 # --- One row saved as it is typed ------------------------------------------------------------------------------------
-# Saving a row is the secretary's most frequent request (every field typed). Its reads are written out like the
-# page's: Django compiled the four ORM reads of a save in about 3 ms of CPU, the database ran them in a fraction of
-# that (bench/request_cpu.py). One statement reads the row with what its answer shows, locking the protocol for the
-# save, and the user's seat on the commission (who may keep the protocol).
-
-_EDIT_ROW = ("id", "college", "protocol", "slot", "student", "status", "percent_raw", "percent", "letter", "points",
-             "traditional", "questions", "notes", "id_checked", "id_document_tail", "id_checked_at", "id_checked_by",
-             "ticket_number", "origin", "version", "updated_at", "updated_by")
-_EDIT_PROTOCOL = ("id", "college", "exam", "number", "status", "version")
-_EDIT_EXAM = ("id", "college", "commission", "form", "mode", "ticket_count")
-_EDIT_STUDENT = ("id", "college", "full_name")
-
-
-@lru_cache(maxsize=4)
-def _row_statement(vendor: str, *, seat: bool, lock: bool) -> Statement:
-    """The row with its protocol, session and student; ``seat``: and the user's seat on the commission (the first
-    parameter is the user); ``lock``: the protocol locked until the transaction ends, where the database can."""
-    row, protocol, exam, student = (fields_of(ProtocolResult, _EDIT_ROW), fields_of(Protocol, _EDIT_PROTOCOL),
-                                    fields_of(Exam, _EDIT_EXAM), fields_of(Student, _EDIT_STUDENT))
-    parts: list = [(ProtocolResult, row), (Protocol, protocol), (Exam, exam), (Student, student)]
-    select = f"SELECT {columns('r', row)}, {columns('p', protocol)}, {columns('e', exam)}, {columns('st', student)}"
-    joins = (f"FROM {table(ProtocolResult)} r "
-             f"JOIN {table(Protocol)} p ON p.id = r.protocol_id AND p.college_id = r.college_id "
-             f"JOIN {table(Exam)} e ON e.id = p.exam_id AND e.college_id = r.college_id "
-             f"{student_join('r', own=False)}")
-    if seat:  # one seat at most: constraint member_account_once_per_commission
-        member = fields_of(CommissionMember, _PAGE_MEMBER)
-        parts.append((CommissionMember, member))
-        select += f", {columns('m', member)}"
-        joins += (f" LEFT JOIN {table(CommissionMember)} m ON m.commission_id = e.commission_id "
-                  f"AND m.college_id = r.college_id AND m.user_id = %s")
-    sql = f"{select} {joins} WHERE r.college_id = %s AND r.id = %s"
-    # As select_for_update(of=…) decides: where the database has row locks (SQLite has none: it serialises writers).
-    if lock and connection.features.has_select_for_update_of:
-        sql += " FOR UPDATE OF p"
-    return Statement(sql, tuple(parts))
 
 
 @dataclass(frozen=True, slots=True)
@@ -423,15 +297,18 @@ class EditedRow:
 
 
 def _edited_row(college: College, pk: int, user, *, lock: bool) -> EditedRow:
-    seat = user is not None
-    statement = _row_statement(connection.vendor, seat=seat, lock=lock)
-    found = statement.rows([user.pk, college.pk, pk] if seat else [college.pk, pk])
-    if not found:
+    rows = ProtocolResult.objects.filter(college=college, pk=pk).select_related("protocol__exam", "student")
+    if lock:  # the protocol, not the row: every change of the protocol waits for it (SQLite serialises writers)
+        rows = rows.select_for_update(of=("protocol",))
+    row = rows.first()
+    if row is None:
         raise Http404
-    row, protocol, exam, student, *member = statement.split(found[0])
-    exam.college = college
-    protocol.exam, row.protocol, row.student = exam, protocol, student
-    return EditedRow(row, member[0] if member else None)
+    row.protocol.exam.college = college
+    seat = None
+    if user is not None and user.is_authenticated:  # one seat at most: constraint member_account_once_per_commission
+        seat = CommissionMember.objects.filter(college=college, commission_id=row.protocol.exam.commission_id,
+                                               user=user).first()
+    return EditedRow(row, seat)
 
 
 def result_row_locked(*, college: College, pk: int, user=None) -> EditedRow:
@@ -450,8 +327,8 @@ def result_row_stored(*, college: College, pk: int) -> ProtocolResult:
 def result_row_get(*, college: College, pk: int) -> ProtocolResult:
     """One row of a protocol with its protocol and session (the row saved as it is typed); 404 if not the
     college's."""
-    row = unique_or_none(ProtocolResult.objects.filter(college=college, pk=pk)
-                         .select_related("protocol__exam__commission", "student", "slot"))
+    row = (ProtocolResult.objects.filter(college=college, pk=pk)
+           .select_related("protocol__exam__commission", "student", "slot").first())
     if row is None:
         raise Http404
     row.protocol.exam.college = college

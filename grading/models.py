@@ -202,6 +202,10 @@ class DecisionBatch(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # While running: until when its worker holds it (renewed with every chunk). A lapsed lease means the worker died;
+    # the relay or the next request resumes the batch, counted here and shown on the page.
+    lease_until = models.DateTimeField(null=True, blank=True)
+    resumes = models.PositiveIntegerField(default=0)
 
     objects = ScopedManager(college="college")
 

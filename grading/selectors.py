@@ -17,7 +17,7 @@ from django.http import Http404
 from django.utils.translation import get_language
 
 from attestation.collector import cyclic_collector_paused
-from attestation.models import Campaign, CampaignGroup, College, Discipline, Group, Student, TranscriptEntry
+from attestation.models import Campaign, CampaignGroup, College, Discipline, Document, Group, Student, TranscriptEntry
 from attestation.tenancy import CollegeAccess
 
 from . import rules
@@ -431,8 +431,6 @@ class BatchProgress:
 
 def decision_batch_progress(*, batch: DecisionBatch) -> BatchProgress:
     """Two queries: how many decisions of the batch's group have their PDF ready."""
-    from attestation.models import Document
-
     statuses = dict.fromkeys(Document.Status.values, 0)
     decided = DiplomaDecision.objects.current().filter(college_id=batch.college_id, campaign_id=batch.campaign_id,
                                                        student__group_id=batch.group_id)

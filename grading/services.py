@@ -5,7 +5,6 @@ Every function takes the college explicitly (from the URL, never from a body) an
 
 from __future__ import annotations
 
-import logging
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -15,13 +14,20 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from attestation.audit import audit_entry, audit_log
 from attestation.documents.kinds import get_kind
-from attestation.documents.pipeline import BatchDocument, document_request, documents_request_many
+from attestation.documents.pipeline import (
+    BatchDocument,
+    document_request,
+    documents_request_many,
+    enqueue,
+    lease_end,
+    update_each,
+)
 from attestation.models import (
     AuditEntry,
     Campaign,
@@ -35,11 +41,12 @@ from attestation.models import (
     TranscriptEntry,
     User,
 )
-from attestation.queries import update_each
 from attestation.rules import RulesBroken, RuleViolation
+from attestation.tenancy import membership_of
 from attestation.uploads import DOCUMENT_MAX_BYTES, SCAN_TYPES, upload_check
 
 from . import rules, selectors
+from .documents import decision_payloads
 from .models import (
     Admission,
     AdmissionOrder,
@@ -48,8 +55,6 @@ from .models import (
     HonoursConfirmation,
     IndividualAttestation,
 )
-
-log = logging.getLogger(__name__)
 
 
 def _field_error(field_name: str, message: str) -> ValidationError:
@@ -317,8 +322,6 @@ def honours_confirm(*, college: College, by: User, student: Student, protocol_re
     (HON-01 / HON-02); the commission may decline a proposal (an override, audited)."""
     _same_college(college, student=student)
     if not as_chair:
-        from attestation.tenancy import membership_of
-
         membership = membership_of(college, by)
         if membership is None or membership.role != Role.ADMIN:
             raise PermissionDenied
@@ -427,8 +430,6 @@ def _decisions_create_many(*, college: College, by: User | None, evaluations: li
     (the pipeline's outbox rows for a batch, content from the one payload builder, decision_payloads) and audit
     entries in a few bulk inserts instead of a dozen queries per student. A conflict (a decision taken meanwhile
     for one of them, one by one) falls back to the per-student path."""
-    from .documents import decision_payloads
-
     if not evaluations:
         return
     today = college.today()
@@ -539,7 +540,9 @@ def decision_batch_start(*, college: College, by: User, group: Group,
     active = DecisionBatch.objects.filter(college=college, campaign=campaign, group=group,
                                           status__in=DecisionBatch.ACTIVE).first()
     if active is not None:
+        # Joined while alive; a batch whose worker died is resumed, not waited on.
         decision_batch_resend_stale(batch=active)
+        active.refresh_from_db()
         return active, False
     try:
         with transaction.atomic():
@@ -557,15 +560,13 @@ def decision_batch_start(*, college: College, by: User, group: Group,
     return batch, True
 
 
-def decision_batch_enqueue(*, college_id: int, batch_id: int) -> bool:
-    from .tasks import run_decision_batch
+RUN_DECISION_BATCH = "grading.tasks.run_decision_batch"
 
-    try:
-        run_decision_batch.apply_async(args=[college_id, batch_id], retry=False)
-    except Exception as exc:  # a broker outage: the batch stays pending, the relay sends it again
-        log.warning("decision batch %s not enqueued: %s", batch_id, exc)
-        return False
-    return True
+
+def decision_batch_enqueue(*, college_id: int, batch_id: int) -> bool:
+    """Send the batch to the broker; when it is down the batch stays pending and is sent again when watched
+    (``decision_batch_resend_stale``)."""
+    return enqueue(RUN_DECISION_BATCH, college_id, batch_id)
 
 
 # A batch still waiting this long after it was created was never delivered (the broker was down): joining it or
@@ -573,10 +574,27 @@ def decision_batch_enqueue(*, college_id: int, batch_id: int) -> bool:
 BATCH_STALE_AFTER = timedelta(seconds=30)
 
 
+def _batch_stuck(now) -> Q:
+    """Batches nobody works on: pending and never picked up, or running with a lapsed lease (the worker died)."""
+    lapsed = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+    return lapsed & (Q(status=DecisionBatch.Status.RUNNING)
+                     | Q(status=DecisionBatch.Status.PENDING, created_at__lt=now - BATCH_STALE_AFTER))
+
+
 def decision_batch_resend_stale(*, batch: DecisionBatch) -> bool:
-    if batch.status != DecisionBatch.Status.PENDING or batch.created_at > timezone.now() - BATCH_STALE_AFTER:
+    """Send a stuck batch again (counted in ``resumes``, leased until its task takes it); False if it is alive."""
+    now = timezone.now()
+    claimed = DecisionBatch.objects.filter(_batch_stuck(now), pk=batch.pk).update(
+        lease_until=lease_end(), resumes=F("resumes") + int(batch.status == DecisionBatch.Status.RUNNING))
+    if not claimed:
         return False
     return decision_batch_enqueue(college_id=batch.college_id, batch_id=batch.pk)
+
+
+def decision_batches_relay() -> int:
+    """Beat, every 20 s: resume the batches whose worker died (and send those never delivered). Returns how many."""
+    stuck = list(DecisionBatch.objects.filter(_batch_stuck(timezone.now())).only("pk", "college_id", "status")[:100])
+    return sum(decision_batch_resend_stale(batch=batch) for batch in stuck)
 
 
 # A batch decides its students a few per transaction, so that their PDFs render while the rest is decided. The
@@ -617,7 +635,8 @@ def decision_batch_run(*, batch_id: int) -> DecisionBatch:
             return batch
         batch.status = DecisionBatch.Status.RUNNING
         batch.started_at = batch.started_at or timezone.now()
-        batch.save(update_fields=["status", "started_at"])
+        batch.lease_until = lease_end()
+        batch.save(update_fields=["status", "started_at", "lease_until"])
     college = batch.college
     students = Student.objects.filter(college=college, group_id=batch.group_id)
     refusals, processed = [], 0
@@ -643,7 +662,7 @@ def decision_batch_run(*, batch_id: int) -> DecisionBatch:
                     to_decide.append(evaluation)
             _decisions_create_many(college=college, by=batch.started_by, evaluations=to_decide,
                                    language=batch.language, batch=batch, batch_end=last)
-            DecisionBatch.objects.filter(pk=batch.pk).update(processed=processed)
+            DecisionBatch.objects.filter(pk=batch.pk).update(processed=processed, lease_until=lease_end())
     with transaction.atomic():
         batch = DecisionBatch.objects.select_for_update().get(pk=batch.pk)
         batch.processed = batch.total = processed  # every student of the group, as evaluated now

@@ -97,8 +97,21 @@ def _survey(rng: random.Random, round: Round, ministry: User) -> None:
                                               today=round.testing_on)
 
 
-def demo_monitoring_seed(*, password: str) -> None:
-    """The synthetic colleges and the two rounds (once: the caller seeds a fresh demo only)."""
+def demo_monitoring_landing(college: College) -> dict[str, str]:
+    """Where the monitoring's demo logins land: the 2026 round's dashboard."""
+    found = Round.objects.filter(year=2026).values_list("pk", flat=True).first()
+    if found is None:
+        return {}
+    return {"ministry": f"/monitoring/rounds/{found}/analytics/ (ББЖМ 2026: the dashboard, its charts, the report)",
+            "region": f"/monitoring/rounds/{found}/analytics/ (Almaty city's colleges only)",
+            "representative": "/monitoring/representative/"}
+
+
+def demo_monitoring_seed(college: College, *, admin: User, secretary: User) -> None:
+    """The synthetic colleges and the two rounds, once, beside the freshly seeded demo college (a DemoPart)."""
+    from attestation.demo import DEMO_PASSWORD
+
+    password = DEMO_PASSWORD
     rng = random.Random(2027)
     with scopes_disabled():
         ministry = User.objects.get(username="ministry")

@@ -21,7 +21,7 @@ from attestation.celery import app as celery_app
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_database_url() -> str:
+def database_url_of_tests() -> str:
     db = connection.settings_dict
     if db["ENGINE"] == "django.db.backends.sqlite3":
         return f"sqlite:///{db['NAME']}"
@@ -70,21 +70,23 @@ def _reset_pools():
 
 
 @contextmanager
-def worker(*, var_dir: Path, documents_dir: Path, broker_url: str, concurrency: int = 1, log_name: str = "worker"):
-    """A `celery worker` process; yields (process, log path) once it is ready."""
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTEST_VERSION", "PYTEST_CURRENT_TEST")}
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "attestation.settings", "DATABASE_URL": test_database_url(),
+def worker(*, var_dir: Path, documents_dir: Path, broker_url: str, concurrency: int = 1, log_name: str = "worker",
+           env: dict[str, str] | None = None):
+    """A `celery worker` process; yields (process, log path) once it is ready (``env``: more variables)."""
+    extra = env or {}
+    environment = {k: v for k, v in os.environ.items() if k not in ("PYTEST_VERSION", "PYTEST_CURRENT_TEST")}
+    environment.update({
+        "DJANGO_SETTINGS_MODULE": "attestation.settings", "DATABASE_URL": database_url_of_tests(),
         "CELERY_BROKER_URL": broker_url, "ATTESTATION_VAR_DIR": str(var_dir),
         "ATTESTATION_DOCUMENTS_DIR": str(documents_dir), "CELERY_TASK_ALWAYS_EAGER": "0",
-        "CELERY_VISIBILITY_TIMEOUT": "30", "PYTHONUNBUFFERED": "1",
+        "CELERY_VISIBILITY_TIMEOUT": "30", "PYTHONUNBUFFERED": "1", **extra,
     })
     log_path = var_dir / f"{log_name}.log"
     log = open(log_path, "w")  # noqa: SIM115 (closed below)
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "attestation", "worker", "--concurrency", str(concurrency),
          "--loglevel", "INFO", "--without-mingle", "--without-gossip", "--hostname", f"{log_name}@%h"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_until(lambda: "ready." in log_path.read_text() or process.poll() is not None, 60, what="worker start")
         assert process.poll() is None, log_path.read_text()
@@ -101,11 +103,13 @@ def worker(*, var_dir: Path, documents_dir: Path, broker_url: str, concurrency: 
 
 def filesystem_broker(var_dir: Path) -> tuple[str, dict]:
     queue, processed = var_dir / "broker" / "queue", var_dir / "broker" / "processed"
+    control = var_dir / "broker" / "control"
     shutil.rmtree(var_dir / "broker", ignore_errors=True)
-    queue.mkdir(parents=True)
-    processed.mkdir(parents=True)
+    for folder in (queue, processed, control):
+        folder.mkdir(parents=True)
     return "filesystem://localhost//", {"data_folder_in": str(queue), "data_folder_out": str(queue),
-                                        "processed_folder": str(processed), "store_processed": False}
+                                        "processed_folder": str(processed), "control_folder": str(control),
+                                        "store_processed": False}
 
 
 @contextmanager

@@ -16,9 +16,13 @@ from django.template.loader import render_to_string
 from PIL import Image
 
 from ..collector import cyclic_collector_paused
+from .kinds import registered_kinds
 
 DOCUMENT_TEMPLATES = settings.BASE_DIR / "templates" / "documents"
 PRINT_CSS = DOCUMENT_TEMPLATES / "print.css"
+
+# WeasyPrint is imported where a render needs it, not with this module: a web process that only requests documents
+# never loads it (tens of megabytes, a second at start).
 
 
 @cache
@@ -38,8 +42,6 @@ def _print_stylesheet(name: str = "print.css"):
 def renderer_warm() -> None:
     """Load in this process what every render reuses: the fonts and each document kind's parsed stylesheet, and
     WeasyPrint's own lazy imports, by rendering one tiny page (a worker process does this once as it starts)."""
-    from .kinds import registered_kinds
-
     for stylesheet in {kind.stylesheet for kind in registered_kinds()}:
         _print_stylesheet(stylesheet)
     pdf_from_html("<p>Әә Өө Ұұ</p>")

@@ -10,9 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from grading.rules import gpa
-
 from ..models import College, Student, TranscriptEntry, localized, region_name
+from ..scale import gpa
 from .kinds import DocumentKind, register
 
 

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 import time_machine
-from django_scopes import scopes_disabled
+from django_scopes import scope, scopes_disabled
 
 from appeals.models import Appeal, AppealAttachment
 from attestation.models import TranscriptEntry
@@ -44,9 +44,7 @@ def test_the_students_page_lists_an_appeal_and_links_its_result_reading_appeals_
         appeal = Appeal.objects.get(transcript_entry=entry)
     assert html.count(url(cast_a, f"{appeal.pk}/")) == 2  # in "My appeals" and on its result ("Appeal filed")
     assert url(cast_a, f"results/{entry.pk}/") not in html  # one open appeal per result: no second form
-    from appeals import selectors
-
-    assert len(_reads(queries, '"appeals_appeal"', selectors._student_page_statements()[0])) == 1
+    assert len(_reads(queries, '"appeals_appeal"')) == 1
 
 
 @pytest.mark.parametrize(("language", "word"), [("en", "Filing deadline"), ("ru", "<html lang=\"ru\""),
@@ -191,8 +189,8 @@ def test_queue_and_appeal_pages_render_in_every_language(page, cast_a, language)
     assert page(cast_a.student_user, language=language).get(url(cast_a)).status_code == 200
 
 
-def test_the_queue_reads_by_hand_what_the_orm_reads(page, cast_a, cast_b):
-    """appeals_queue reads its rows by hand (attestation.queries): the same appeals, in the same order, for each
+def test_the_queue_reads_what_the_appeals_list_reads(page, cast_a, cast_b):
+    """appeals_queue reads its rows as values: the same appeals, in the same order, as ``appeals_list`` for each
     status filter; never another college's; nothing for a student."""
     from appeals import selectors
     from attestation.tenancy import CollegeAccess
@@ -223,22 +221,16 @@ def test_the_queue_reads_by_hand_what_the_orm_reads(page, cast_a, cast_b):
         assert selectors.appeals_queue(access=student, status="", today=date(2026, 6, 17)) == []
 
 
-def _reads(queries, tables: str | tuple[str, ...], *statements) -> list[str]:
-    """The statements that read these tables: plain SQL naming one, or the EXECUTE of one of these hand-written
-    statements prepared on PostgreSQL (its PREPARE is not a read)."""
-    from attestation.queries import _prepared_form
-
+def _reads(queries, tables: str | tuple[str, ...]) -> list[str]:
+    """The statements that read these tables."""
     tables = (tables,) if isinstance(tables, str) else tables
-    names = {_prepared_form(statement.sql)[0] for statement in statements}
-    return [q["sql"] for q in queries.captured_queries
-            if (q["sql"].startswith("EXECUTE") and q["sql"].split()[1].split("(")[0] in names)
-            or (not q["sql"].startswith(("PREPARE", "EXECUTE")) and any(name in q["sql"] for name in tables))]
+    return [q["sql"] for q in queries.captured_queries if any(name in q["sql"] for name in tables)]
 
 
-def test_the_filing_page_reads_the_result_by_hand_as_the_orm_does(page, cast_a, cast_b):
-    """student_result reads the student's own result by hand (attestation.queries): the entry as the ORM loads it,
-    its discipline, the open appeal (a decided one does not count); nobody else's result; the page then reads no
-    field the statement left out."""
+def test_the_filing_page_reads_the_result_in_one_query(page, cast_a, cast_b):
+    """student_result reads the student's own result in one query: the entry as the ORM loads it, its discipline,
+    the open appeal (a decided one does not count); nobody else's result; the page then reads no field of them
+    again."""
     from django.db import connection
     from django.http import Http404
     from django.test.utils import CaptureQueriesContext
@@ -253,7 +245,7 @@ def test_the_filing_page_reads_the_result_by_hand_as_the_orm_does(page, cast_a, 
         orm = TranscriptEntry.objects.select_related("discipline").get(pk=entry.pk)
         with time_machine.travel(FILING_TIME, tick=False), CaptureQueriesContext(connection) as queries:
             row = selectors.student_result(access=own, pk=entry.pk)
-        assert len(_reads(queries, "attestation_transcriptentry", selectors._student_result_statement())) == 1
+        assert len(_reads(queries, "attestation_transcriptentry")) == 1
         for field in TranscriptEntry._meta.concrete_fields:
             assert getattr(row.entry, field.attname) == getattr(orm, field.attname), field.name
         assert isinstance(row.entry.is_final_attestation, bool)
@@ -276,18 +268,18 @@ def test_the_filing_page_reads_the_result_by_hand_as_the_orm_does(page, cast_a, 
             html = page(cast_a.student_user).get(url(cast_a, f"results/{entry.pk}/")).content.decode()
     assert orm.discipline.code in html
     # The page's own read only: no field of the entry or its discipline loaded afterwards.
-    assert len(_reads(queries, ("attestation_transcriptentry", "attestation_discipline"),
-                      selectors._student_result_statement())) == 1
+    assert len(_reads(queries, ("attestation_transcriptentry", "attestation_discipline"))) == 1
     with scopes_disabled():
         access = CollegeAccess(cast_b.college, cast_b.student_user,
                                cast_b.student_user.memberships.get(college=cast_b.college))
-    with pytest.raises(Http404):  # a student of another college
+    with scope(college=cast_b.college), pytest.raises(Http404):  # a student of another college, in its own scope
         selectors.student_result(access=access, pk=entry.pk)
 
 
-def test_the_students_page_reads_by_hand_what_the_orm_reads(page, cast_a, cast_b):
-    """student_appeals and student_results read the student's own appeals and results by hand: the same rows, in the
-    same order, as the ORM; nothing of another student or college; nothing for an administrator."""
+def test_the_students_page_reads_only_their_own_appeals_and_results(page, cast_a, cast_b):
+    """student_appeals and student_results read the student's own appeals and results through the account: the same
+    rows, in the same order, as appeals_list and the transcript; nothing of another student or college; nothing
+    for an administrator."""
     from appeals import selectors
     from attestation.tenancy import CollegeAccess
 

@@ -67,7 +67,7 @@ def test_embedded_demo_setting_does_not_force_totp(settings, page, cast_a):
 def test_api_token_requires_the_totp_code_once_enrolled(api, cast_a):
     client = api()
     plain = client.post("/api/v1/auth/token/", {"username": cast_a.staff.username, "password": PASSWORD})
-    assert plain.status_code == 200 and len(plain.json()["token"]) == 40
+    assert plain.status_code == 200 and len(plain.json()["token"]) == 64 and plain.json()["expires"]
 
     secret = generate_totp_secret()
     TOTP.activate(cast_a.admin, secret)

@@ -293,7 +293,7 @@ def test_a_chunk_starts_only_its_own_colleges_documents_not_yet_ready(cast_a, ca
         Document.objects.filter(pk=ids[1]).update(status=Document.Status.READY)
     with scope(college=cast_a.college.pk), CaptureQueriesContext(connection) as queries:
         started = pipeline.documents_start(college_id=cast_a.college.pk, document_ids=[ids[2], *theirs, ids[1], ids[0]])
-    assert len([q for q in queries.captured_queries if "UPDATE" in q["sql"]]) == 1  # marked and read in one
+    assert len([q for q in queries.captured_queries if "UPDATE" in q["sql"]]) == 2  # read locked, then marked
     # In order, as loaded after the mark, with the payload as the ORM reads it; the ready one and the other
     # college's document are left alone.
     assert [d.pk for d in started] == [ids[0], ids[2]]

@@ -1,4 +1,4 @@
-"""attestation.queries.update_each: the batches' writes of a few fields of many rows (documents marked ready,
+"""attestation.documents.pipeline.update_each: the batches' writes of a few fields of many rows (documents marked ready,
 decisions linked to their documents): one statement on PostgreSQL, one short UPDATE per row elsewhere, values
 prepared as the ORM prepares them."""
 
@@ -12,8 +12,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_scopes import scopes_disabled
 
+from attestation.documents.pipeline import update_each
 from attestation.models import Document
-from attestation.queries import update_each
 
 pytestmark = pytest.mark.django_db
 

@@ -13,6 +13,7 @@ from django_scopes import scopes_disabled
 
 from commissions import services
 from commissions.models import DiplomaWork, ExamSlot, ProtocolResult, ReAdmission, TechnicalFailureAct
+from commissions.services import diploma_works
 from tests.grading.builders import PDF, campaign_of
 
 from .builders import BEFORE, EXAM_DAY, ON_THE_DAY, exam_of, local, protocol_of
@@ -99,7 +100,7 @@ def test_a_file_that_is_not_what_it_claims_is_refused_on_the_form(page, cast_a):
 
 def test_a_file_too_large_is_refused_with_413_on_the_form(page, cast_a, monkeypatch):
     campaign = campaign_of(cast_a)
-    monkeypatch.setattr(services, "WORK_MAX_BYTES", 16)
+    monkeypatch.setattr(diploma_works, "WORK_MAX_BYTES", 16)
     with time_machine.travel(BEFORE, tick=False):
         refused = page(cast_a.admin).post(url(cast_a, f"diploma-works/?campaign={campaign.pk}"), {
             "student": cast_a.student.pk, "topic": "Asepsis", "kind": "work", **_pdfs("file")})

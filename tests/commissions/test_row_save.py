@@ -1,6 +1,6 @@
 """Saving a row as it is typed (commissions.services.protocol_row_edit, the htmx save of the secretary's page): the
-row is read once, by hand, with the user's seat on the commission and under the protocol's lock. What it reads must
-be what the ORM reads; who may not keep the protocol changes nothing; saves of one protocol wait for each other and
+row is read once under the protocol's lock, then the user's seat on the commission. What it reads must be what the
+ORM reads; who may not keep the protocol changes nothing; saves of one protocol wait for each other and
 never share a change number (PostgreSQL, real threads and connections)."""
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ def test_a_save_reads_the_row_once_and_writes_it_with_its_change_number_and_audi
         statements = [q["sql"].split()[0].upper() for q in queries]
         reads = [s for s in statements if s in ("SELECT", "EXECUTE")]
         writes = [s for s in statements if s in ("UPDATE", "INSERT", "DELETE")]
-        assert len(reads) == 1  # the row, its protocol (locked), session, student and the user's seat
+        assert len(reads) == 2  # the row with its protocol (locked), session and student; the user's seat
         assert writes == ["UPDATE", "UPDATE", "INSERT"]  # the protocol's change number, the row, the audit entry
         stored = ProtocolResult.objects.get(pk=row.pk)
         assert (stored.percent, stored.letter, stored.status) == (87, "B+", "present")
