@@ -10,9 +10,8 @@ class MonitoringConfig(AppConfig):
         from attestation.demo import DemoPart, demo_part_register
         from attestation.menus import MenuItem, register
 
-        from .demo import demo_monitoring_landing, demo_monitoring_seed
-
         from . import documents  # noqa: F401  (registers the notice, seating sheet and violation act kinds)
+        from .demo import demo_monitoring_landing, demo_monitoring_seed
 
         register(MenuItem(_("Monitoring of educational achievements (ББЖМ)"), "college_monitoring:rounds",
                           frozenset({"admin"}), order=90))

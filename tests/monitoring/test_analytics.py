@@ -180,8 +180,6 @@ def test_a_region_sees_its_colleges_and_the_national_mean_as_one_figure(analysed
     assert body["total"]["count"] == n and body["total"]["mean"] == round_(mean)
     assert body["total"]["ci95"] == [round_(ci[0]), round_(ci[1])]
     # Another region's college: 404 (the list filter), and nothing of it in any grouping.
-    assert api(shymkent).get(f"/api/v1/monitoring/rounds/{round.pk}/results/?group_by=subject&college=alpha"
-                             ).status_code in (200, 404)
     assert api(shymkent).get(f"/api/v1/monitoring/rounds/{round.pk}/results/?college=alpha").status_code == 404
     html = api(shymkent).get(f"/api/v1/monitoring/rounds/{round.pk}/results/?group_by=region").json()
     assert [g["key"] for g in html["groups"]] == ["shymkent"]
@@ -198,7 +196,6 @@ def test_a_college_sees_its_own_analytics_beside_the_national_mean(analysed, pag
     response = page(admin).get(f"/colleges/beta/monitoring/rounds/{round.pk}/analytics/")
     assert response.status_code == 200
     html = response.content.decode()
-    assert "beta college" not in html or True
     analysis = response.context["analysis"]
     assert {g.key for g in analysis.groups} == {"Математика"} and analysis.total.colleges == {colleges["beta"].pk}
     _n, national, _ci = hand(percents("alpha", "beta", "gamma"))
@@ -225,7 +222,7 @@ def test_the_exports_read_back_with_numbers_as_numbers(analysed, ministry, page)
     gamma = next(r for r in table if r["key"] == "gamma")
     n, mean, _ci = hand(percents("gamma"))
     assert int(gamma["results"]) == n and float(gamma["mean_percent"]) == pytest.approx(round_(mean))
-    assert gamma["label"] == LONG_KK.replace("", "") or gamma["label"]  # the reader's language
+    assert gamma["label"] == "gamma college"  # the reader's language (English here)
     # The API's files and the results list.
     api_csv = client.get(f"/api/v1/monitoring/rounds/{round.pk}/results/?format=csv")
     lines = list(csv.reader(io.StringIO(b"".join(api_csv.streaming_content).decode("utf-8-sig"))))
