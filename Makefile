@@ -48,6 +48,7 @@ bench: setup
 	$(PY) bench/appeals_concurrent_filing.py
 	$(PY) bench/monitoring_draw.py
 	$(PY) bench/monitoring_import.py
+	$(PY) bench/monitoring_analytics.py
 
 compose-check:
 	docker-compose -f docker-compose.yml config --quiet
