@@ -167,6 +167,8 @@ def main() -> None:
     times = measure(urls_of(big), args.requests, args.clients, ministry)
     print(f"{args.clients} clients, {args.requests} requests (p50 / p95 / max, ms):")
     for url, values in times.items():
+        if not values:
+            continue
         values.sort()
         p95 = values[min(len(values) - 1, int(round(0.95 * (len(values) - 1))))]
         print(f"  {statistics.median(values) * 1000:7.0f} {p95 * 1000:7.0f} {values[-1] * 1000:7.0f}  {url}")
