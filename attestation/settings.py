@@ -271,6 +271,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Almaty"
 USE_I18N = True
 USE_TZ = True
+# Kazakh number formats (the decimal comma), which Django lacks; attestation.formatting reads them.
+FORMAT_MODULE_PATH = ["attestation.formats"]
 
 # --- Files -----------------------------------------------------------------------------------------
 STATIC_URL = "/static/"
