@@ -213,6 +213,7 @@ def demo_seed(*, students_per_group: int = 21) -> list[Login]:
         Login("secretary", "secretary", DEMO_PASSWORD, secretary_page),
         Login("student", "student", DEMO_PASSWORD, f"/colleges/{DEMO_SLUG}/me/"),
         Login("ministry", "ministry", DEMO_PASSWORD, "/monitoring/"),
+        Login("region", "region", DEMO_PASSWORD, "/monitoring/ (Almaty city's colleges only)"),
     ]
 
 

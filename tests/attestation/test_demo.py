@@ -13,8 +13,8 @@ def test_demo_data_is_a_realistic_college():
     out = StringIO()
     call_command("seed_demo", stdout=out)
     printed = out.getvalue()
-    for login in ("operator", "admin", "secretary", "student", "demo-attestation-2026"):
-        assert login in printed
+    for login in ("operator", "admin", "secretary", "student", "ministry", "region", "demo-attestation-2026"):
+        assert f" {login} " in printed
     with scopes_disabled():
         college = College.objects.get(slug="almaty-mtc")
         programs = Program.objects.filter(college=college)
