@@ -195,22 +195,29 @@ def demo_seed(*, students_per_group: int = 21) -> list[Login]:
     """Create the demo colleges (once) and return the logins to print."""
     rng = random.Random(2026)
     calendar = WorkingCalendar()
-    from commissions.demo import DEMO_ORDER, demo_session_seed
+    from commissions.demo import DEMO_ORDER, FINISHED_ORDER, demo_finished_campaign_seed, demo_session_seed
     from commissions.models import Exam
 
     with scopes_disabled():
         if not College.objects.filter(slug=DEMO_SLUG).exists():
             _seed_main(rng, calendar, students_per_group)
             _seed_second(rng, calendar)
-            demo_session_seed(College.objects.get(slug=DEMO_SLUG), admin=User.objects.get(username="admin"),
-                              secretary=User.objects.get(username="secretary"))
+            college = College.objects.get(slug=DEMO_SLUG)
+            admin, secretary = User.objects.get(username="admin"), User.objects.get(username="secretary")
+            demo_session_seed(college, admin=admin, secretary=secretary)
+            demo_finished_campaign_seed(college, admin=admin, secretary=secretary, password=DEMO_PASSWORD)
         session = Exam.objects.filter(college__slug=DEMO_SLUG, commission__order_number=DEMO_ORDER).first()
+        defence = Exam.objects.filter(college__slug=DEMO_SLUG, commission__order_number=FINISHED_ORDER,
+                                      form=Exam.Form.DEFENCE).first()
     secretary_page = (f"/colleges/{DEMO_SLUG}/attestation/sessions/{session.pk}/protocol/ (today's session)"
                       if session is not None else f"/colleges/{DEMO_SLUG}/")
+    chair_page = (f"/colleges/{DEMO_SLUG}/attestation/sessions/{defence.pk}/protocol/ (ПО-23-2's defences, signed)"
+                  if defence is not None else f"/colleges/{DEMO_SLUG}/")
     return [
         Login("operator", "operator", DEMO_PASSWORD, "/admin/"),
         Login("administrator", "admin", DEMO_PASSWORD, f"/colleges/{DEMO_SLUG}/ (and {SECOND_SLUG})"),
         Login("secretary", "secretary", DEMO_PASSWORD, secretary_page),
+        Login("commission chair", "chair", DEMO_PASSWORD, chair_page),
         Login("student", "student", DEMO_PASSWORD, f"/colleges/{DEMO_SLUG}/me/"),
         Login("ministry", "ministry", DEMO_PASSWORD, "/monitoring/"),
         Login("region", "region", DEMO_PASSWORD, "/monitoring/ (Almaty city's colleges only)"),
@@ -250,6 +257,7 @@ def _seed_main(rng: random.Random, calendar: WorkingCalendar, per_group: int) ->
         # (name, program, year of study, admitted, last completed semester)
         ("МІ-23-1", nursing, 4, 2023, 7), ("МІ-24-1", nursing, 3, 2024, 4),
         ("ПО-23-1", software, 4, 2023, 7), ("ПО-24-1", software, 3, 2024, 4),
+        ("ПО-23-2", software, 4, 2023, 7),  # its final attestation held in the days before today
     ]
     entries: list[TranscriptEntry] = []
     demo_student = None
