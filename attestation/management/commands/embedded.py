@@ -71,7 +71,7 @@ class Command(BaseCommand):
                                                  f"{settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]})"))
             self.stdout.write("Demo logins (role, login, password, where):")
             for login in logins:
-                self.stdout.write(f"  {login.role:<14} {login.username:<10} {login.password}   {login.where}")
+                self.stdout.write(f"  {login.role:<17} {login.username:<10} {login.password}   {login.where}")
             self.stdout.write("")
             call_command("runserver", addrport, use_reloader=False)
         except KeyboardInterrupt:
