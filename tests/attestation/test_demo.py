@@ -1,3 +1,4 @@
+import re
 from io import StringIO
 
 import pytest
@@ -77,7 +78,9 @@ def test_the_demo_reaches_diploma_decisions_and_honours_for_its_finished_campaig
     out = StringIO()
     with django_capture_on_commit_callbacks(execute=True):  # the worker renders what the seeding asked for
         call_command("seed_demo", stdout=out)
-    assert " chair " in out.getvalue()  # the chair's login is printed with the others
+    chair_line = next(line for line in out.getvalue().splitlines() if " chair " in line)
+    chair_link = re.search(r"/colleges/\S+", chair_line).group(0)
+    assert chair_link.startswith("/colleges/almaty-mtc/attestation/sessions/")  # the chair's login and page
     with scopes_disabled():
         college = College.objects.get(slug="almaty-mtc")
         group = Group.objects.get(college=college, name="ПО-23-2")
@@ -96,6 +99,9 @@ def test_the_demo_reaches_diploma_decisions_and_honours_for_its_finished_campaig
         assert sum(1 for e in evaluations if e.outcome == "certificate") == 1
         assert DiplomaDecision.objects.filter(college=college, kind="certificate", student__group=group).count() == 1
         admin = User.objects.get(username="admin")
+    with scopes_disabled():
+        chair = User.objects.get(username="chair")
+    assert page(chair, "en").get(chair_link).status_code == 200
     client = page(admin, "en")
     base = "/colleges/almaty-mtc/attestation"
     confirmed = client.post(f"{base}/honours/{proposed[0].student_id}/confirm/",
