@@ -105,7 +105,7 @@ def test_every_kind_of_document_is_rendered_long():
                              "tech_failure_act"}
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("language", (*LANGUAGES, "en"))
 @pytest.mark.parametrize("kind", PRODUCED)
 def test_no_text_leaves_its_cell_or_the_page(documents, kind, language):
     _payload, pdf = documents[kind, language]
