@@ -7,8 +7,9 @@ MESSAGES := locale/kk/LC_MESSAGES/django.mo locale/ru/LC_MESSAGES/django.mo
 
 .PHONY: run test setup lint messages bench compose-check clean
 
+# RUN_ARGS: options of manage.py embedded, e.g. RUN_ARGS="--addrport 127.0.0.1:8001".
 run: setup
-	$(MANAGE) embedded
+	$(MANAGE) embedded $(RUN_ARGS)
 
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)

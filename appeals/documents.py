@@ -13,8 +13,6 @@ from commissions.models import CommissionMember
 
 from .models import Appeal
 
-STYLESHEET = "commissions.css"
-
 
 def _d(value) -> str:
     return value.strftime("%d.%m.%Y") if value else ""
@@ -40,13 +38,14 @@ def appeal_protocol_payload(*, college: College, subject_id: int, language: str)
                     "program": f"{student.group.program.code} {localized(student.group.program, 'name', language)}"},
         "result": {"component": f"{entry.discipline.code} {localized(entry.discipline, 'name', language)}",
                    "held_on": _d(entry.held_on), "final": entry.is_final_attestation,
-                   "percent": previous.get("percent"), "letter": previous.get("letter", "")},
+                   "percent": previous.get("percent"), "percent_raw": previous.get("percent_raw"),
+                   "letter": previous.get("letter", "")},
         "commission": {"order_number": commission.order_number, "order_date": _d(commission.order_date),
                        "name": commission.name},
         "attendance": [{**m, "role": str(CommissionMember.Role(m["role"]).label)} for m in appeal.attendance],
         "outcome": appeal.outcome,
         "outcome_label": str(appeal.get_outcome_display()),
-        "new_grade": {"percent": entry.percent, "letter": entry.letter,
+        "new_grade": {"percent": entry.percent, "percent_raw": str(entry.percent_raw), "letter": entry.letter,
                       "traditional": str(entry.get_traditional_display())}
         if appeal.outcome == Appeal.Outcome.GRADE_CHANGED else None,
         "justification": appeal.justification,
@@ -65,5 +64,4 @@ def appeal_protocol_student(*, college: College, subject_id: int) -> int | None:
 
 APPEAL_PROTOCOL = register(DocumentKind(
     code="appeal_protocol", label=gettext_lazy("appeal decision protocol"), template="documents/appeal_protocol.html",
-    build_payload=appeal_protocol_payload, title=appeal_protocol_title, student_of=appeal_protocol_student,
-    stylesheet=STYLESHEET))
+    build_payload=appeal_protocol_payload, title=appeal_protocol_title, student_of=appeal_protocol_student))

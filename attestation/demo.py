@@ -226,10 +226,12 @@ def demo_seed(*, students_per_group: int = 21) -> list[Login]:
         college = College.objects.get(slug=DEMO_SLUG)
         landing = {username: where for part in _parts for username, where in part.landing(college).items()}
     secretary_page = landing.get("secretary", f"/colleges/{DEMO_SLUG}/")
+    chair_page = landing.get("chair", f"/colleges/{DEMO_SLUG}/")
     return [
         Login("operator", "operator", DEMO_PASSWORD, "/admin/"),
         Login("administrator", "admin", DEMO_PASSWORD, f"/colleges/{DEMO_SLUG}/ (and {SECOND_SLUG})"),
         Login("secretary", "secretary", DEMO_PASSWORD, secretary_page),
+        Login("commission chair", "chair", DEMO_PASSWORD, chair_page),
         Login("student", "student", DEMO_PASSWORD, f"/colleges/{DEMO_SLUG}/me/"),
         Login("ministry", "ministry", DEMO_PASSWORD, landing.get("ministry", "/monitoring/")),
         Login("region", "region", DEMO_PASSWORD, landing.get("region", "/monitoring/ (Almaty city's colleges only)")),
@@ -271,6 +273,7 @@ def _seed_main(rng: random.Random, calendar: WorkingCalendar, per_group: int) ->
         # (name, program, year of study, admitted, last completed semester)
         ("МІ-23-1", nursing, 4, 2023, 7), ("МІ-24-1", nursing, 3, 2024, 4),
         ("ПО-23-1", software, 4, 2023, 7), ("ПО-24-1", software, 3, 2024, 4),
+        ("ПО-23-2", software, 4, 2023, 7),  # its final attestation held in the days before today
     ]
     entries: list[TranscriptEntry] = []
     demo_student = None

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy
 from . import scale
 from .archives import ArchiveRefused, archive_check
 from .audit import audit_log
+from .formatting import number_cell
 from .grade_entry import grade_entry_check, grade_entry_context
 from .models import AttemptReason, College, Discipline, Group, Student, TranscriptEntry, User
 from .rules import RulesBroken, iin_check
@@ -475,8 +476,9 @@ def import_template(kind: str, fmt: str) -> tuple[bytes, str]:
     if kind == "transcript":
         help_sheet.append([])
         help_sheet.append([str(_("Letter grades (GRD-01)"))])
-        for band in scale.GRADE_SCALE:
-            help_sheet.append([band.letter, f"{band.percent_min}–{band.percent_max}", str(band.points)])
+        help_sheet.append([str(_("Letter")), str(_("From, %")), str(_("To, %")), str(_("Points"))])
+        for band in scale.GRADE_SCALE:  # numbers as numbers: the spreadsheet shows them in its own locale
+            help_sheet.append([band.letter, band.percent_min, band.percent_max, number_cell(band.points)])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

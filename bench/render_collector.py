@@ -63,7 +63,7 @@ def main() -> None:
 
     os.environ.update(bench_env())
     table = "<table class='grid'>" + "".join(ROW.format(n=n) for n in range(1, args.rows + 1)) + "</table>"
-    cases = [("one-page decision", DECISION, args.repeat, "grading.css"), (f"table of {args.rows} rows", table, 1,
+    cases = [("one-page decision", DECISION, args.repeat, "print.css"), (f"table of {args.rows} rows", table, 1,
                                                                               "print.css")]
     for label, html, repeat, stylesheet in cases:
         for _round in range(2):  # twice, alternating: the machine drifts

@@ -11,9 +11,10 @@ class CommissionsConfig(AppConfig):
         from attestation.menus import MenuItem, register
 
         from . import documents  # noqa: F401  (registers the commissions' document kinds)
-        from .demo import demo_session_landing, demo_session_seed
+        from .demo import demo_finished_campaign_seed, demo_finished_landing, demo_session_landing, demo_session_seed
 
         demo_part_register(DemoPart(seed=demo_session_seed, landing=demo_session_landing))
+        demo_part_register(DemoPart(seed=demo_finished_campaign_seed, landing=demo_finished_landing))
 
         # Only pages that exist (commissions/page_urls.py) are in the menu.
         staff = frozenset({"admin", "staff"})

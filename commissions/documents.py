@@ -25,8 +25,6 @@ from .models import (
     TechnicalFailureAct,
 )
 
-STYLESHEET = "commissions.css"
-
 
 def _college(college: College, language: str) -> dict:
     return {"name": college.name_in(language), "region": region_name(college.region, language)}
@@ -125,18 +123,19 @@ def _protocol(college: College, pk: int) -> Protocol:
 
 
 def _result_row(index: int, row: ProtocolResult, amended: dict) -> dict:
-    percent, letter = row.percent, row.letter
+    percent, percent_raw, letter = row.percent, row.percent_raw, row.letter
     traditional = str(row.get_traditional_display()) if row.traditional else ""
     amendment = amended.get(row.pk)
     if amendment is not None:
         grade = transcript_grade(amendment)
-        percent, letter = grade["percent"], grade["letter"]
+        percent, percent_raw, letter = grade["percent"], grade["percent_raw"], grade["letter"]
         traditional = dict(row._meta.get_field("traditional").choices)[grade["traditional"]]
     return {
         "n": index, "id": row.pk, "student_id": row.student_id, "full_name": row.student.full_name,
         "group": row.student.group.name, "status": row.status, "status_label": str(row.get_status_display()),
         "ticket": row.ticket_number or "", "questions": row.questions, "notes": row.notes,
-        "percent": percent, "letter": letter, "traditional": str(traditional),
+        "percent": percent, "percent_raw": None if percent_raw is None else str(percent_raw), "letter": letter,
+        "traditional": str(traditional),
         "derived": row.is_derived, "amended": amendment is not None, "id_checked": row.id_checked,
     }
 
@@ -168,9 +167,11 @@ def protocol_payload(*, college: College, subject_id: int, language: str) -> dic
         "members": members,
         "quorum": {"present": sum(1 for m in voting if m["present"]), "voting": len(voting)},
         "results": results,
+        "groups": sorted({r["group"] for r in results}),
         "graded": sum(1 for r in results if r["percent"] is not None),
         "derived_decisions": decisions,
-        "amendments": [{"student": a.result.student.full_name, "field": a.field, "old": a.old_value,
+        "amendments": [{"student": a.result.student.full_name, "field": a.field,
+                        "field_label": str(ProtocolResult._meta.get_field(a.field).verbose_name), "old": a.old_value,
                         "new": a.new_value, "reason": a.reason, "date": _d(timezone.localdate(a.created_at))}
                        for a in amendments],
     }
@@ -258,18 +259,17 @@ def _none(*, college: College, subject_id: int) -> None:
 
 COMMISSION_ORDER = register(DocumentKind(
     code="commission_order", label=gettext_lazy("order on the commission"), template="documents/commission_order.html",
-    build_payload=commission_order_payload, title=commission_order_title, student_of=_none, stylesheet=STYLESHEET))
+    build_payload=commission_order_payload, title=commission_order_title, student_of=_none))
 SCHEDULE = register(DocumentKind(
     code="schedule", label=gettext_lazy("attestation schedule"), template="documents/schedule.html",
-    build_payload=schedule_payload, title=schedule_title, student_of=_none, stylesheet=STYLESHEET))
+    build_payload=schedule_payload, title=schedule_title, student_of=_none))
 PROTOCOL = register(DocumentKind(
     code="protocol", label=gettext_lazy("protocol of the commission's session"), template="documents/protocol.html",
-    build_payload=protocol_payload, title=protocol_title, student_of=_none, stylesheet=STYLESHEET))
+    build_payload=protocol_payload, title=protocol_title, student_of=_none))
 PROTOCOL_EXTRACT = register(DocumentKind(
     code="protocol_extract", label=gettext_lazy("extract from the protocol"),
     template="documents/protocol_extract.html", build_payload=protocol_extract_payload,
-    title=protocol_extract_title, student_of=protocol_extract_student, stylesheet=STYLESHEET))
+    title=protocol_extract_title, student_of=protocol_extract_student))
 TECH_FAILURE_ACT = register(DocumentKind(
     code="tech_failure_act", label=gettext_lazy("technical failure act"), template="documents/tech_failure_act.html",
-    build_payload=tech_failure_act_payload, title=tech_failure_act_title, student_of=tech_failure_act_student,
-    stylesheet=STYLESHEET))
+    build_payload=tech_failure_act_payload, title=tech_failure_act_title, student_of=tech_failure_act_student))

@@ -302,8 +302,9 @@ class DecisionBatchSerializer(serializers.ModelSerializer):
 
     def get_progress(self, batch) -> dict:
         progress = selectors.decision_batch_progress(batch=batch)
-        return {"percent": progress.percent, "documents": progress.documents, "ready": progress.ready,
-                "failed": progress.failed, "refused": progress.refused, "finished": progress.finished}
+        return {"percent": progress.percent, "decided": progress.decided, "documents": progress.documents,
+                "ready": progress.ready, "failed": progress.failed, "refused": progress.refused,
+                "finished": progress.finished}
 
 
 class DecisionInputSerializer(serializers.Serializer):

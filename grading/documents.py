@@ -3,8 +3,9 @@ certificate of completion of the full course (RET-04).
 
 The payload is built when the document is requested, from the issued order or the taken decision, so the PDF shows
 what was decided then. The fixed official wording is in the templates, one per language
-(``templates/documents/grading/<kind>.<kk|ru|en>.html``); the print stylesheet ``grading.css`` is lean (one page,
-one font family, a fixed table layout), so a group of 300 decisions renders quickly (bench/grading_decisions.py).
+(``templates/documents/grading/<kind>.<kk|ru|en>.html``), printed with every document's lean stylesheet
+(``print.css``: one type family, a fixed table layout), so a group of 300 decisions renders quickly
+(bench/grading_decisions.py).
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from grading.rules import band_for_letter
 
 from .models import Admission, AdmissionOrder, DiplomaDecision
 
-STYLESHEET = "grading.css"
 TRADITIONAL_LABELS = {"excellent": gettext_lazy("excellent"), "good": gettext_lazy("good"),
                       "satisfactory": gettext_lazy("satisfactory"), "unsatisfactory": gettext_lazy("unsatisfactory")}
 
@@ -76,7 +76,6 @@ ADMISSION_ORDER = register(DocumentKind(
     build_payload=admission_order_payload,
     title=admission_order_title,
     student_of=lambda *, college, subject_id: None,
-    stylesheet=STYLESHEET,
 ))
 
 
@@ -157,7 +156,6 @@ DIPLOMA_DECISION = register(DocumentKind(
     build_payload=decision_payload,
     title=decision_title,
     student_of=decision_student,
-    stylesheet=STYLESHEET,
 ))
 
 COMPLETION_CERTIFICATE = register(DocumentKind(
@@ -167,5 +165,4 @@ COMPLETION_CERTIFICATE = register(DocumentKind(
     build_payload=decision_payload,
     title=decision_title,
     student_of=decision_student,
-    stylesheet=STYLESHEET,
 ))

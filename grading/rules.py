@@ -293,6 +293,7 @@ HONOURS_REASONS = {
     FA_BELOW_A_MINUS: _("a final attestation grade below A-"),
     HAS_EXAM_RETAKE: _("an exam was retaken during the studies"),
     SATISFACTORY_GRADE: _("a grade below «good» in the curriculum"),
+    # xgettext:no-python-format
     EXCELLENT_SHARE_BELOW_75: _("less than 75% of the grades are «excellent»"),
     FA_NOT_EXCELLENT: _("a final attestation grade is not «excellent»"),
     NOT_ADMITTED: _("not admitted to the final attestation"),

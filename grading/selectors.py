@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import get_language
 
@@ -113,6 +113,11 @@ class FaResult:
     def letter(self) -> str | None:
         return self.result.letter if self.result else None
 
+    @property
+    def label(self) -> str:
+        """How a person recognises the component: its code and name (FA-DP «Diploma project defence»)."""
+        return f"{self.code} «{self.name}»" if self.name else self.code
+
 
 @dataclass(frozen=True)
 class ConfirmationInfo:
@@ -175,6 +180,11 @@ class StudentEvaluation:
         return any(r.result is not None and not rules.is_positive(r.result.letter) for r in self.fa)
 
     @property
+    def fa_missing(self) -> list[FaResult]:
+        """The final attestation components without a published result yet (a defence, an exam)."""
+        return [r for r in self.fa if r.result is None]
+
+    @property
     def published_results(self) -> list[FaResult]:
         return [r for r in self.fa if r.result is not None]
 
@@ -196,7 +206,7 @@ class StudentEvaluation:
     @property
     def outcome(self) -> str | rules.RuleViolation:
         """QUA-01 / RET-04: diploma, certificate, or why there is no decision yet."""
-        return rules.diploma_outcome(fa_results={r.code: r.letter for r in self.fa}, student_name=self.full_name)
+        return rules.diploma_outcome(fa_results={r.label: r.letter for r in self.fa}, student_name=self.full_name)
 
 
 def _name_field() -> str:
@@ -410,12 +420,18 @@ def decision_batch_get(*, college: College, pk: int) -> DecisionBatch:
 
 @dataclass(frozen=True)
 class BatchProgress:
+    """A batch's progress as its box shows it. ``decided``: students of the group with a decision (taken by the batch
+    or before it); ``refusals``: the batch's refusals of students who still have none. When the batch is done, the
+    two make the whole group: ``decided + refused == total``."""
+
     total: int
     processed: int
     refused: int
     documents: int
     ready: int
     failed: int
+    decided: int = 0
+    refusals: tuple[dict, ...] = ()
 
     @property
     def percent(self) -> int:
@@ -430,16 +446,20 @@ class BatchProgress:
 
 
 def decision_batch_progress(*, batch: DecisionBatch) -> BatchProgress:
-    """Two queries: how many decisions of the batch's group have their PDF ready."""
+    """One query: the group's current decisions with their PDFs' status. A refusal of the batch whose student has
+    been decided since (one by one) no longer counts."""
     statuses = dict.fromkeys(Document.Status.values, 0)
-    decided = DiplomaDecision.objects.current().filter(college_id=batch.college_id, campaign_id=batch.campaign_id,
-                                                       student__group_id=batch.group_id)
-    for status, count in (Document.objects.filter(college_id=batch.college_id, pk__in=decided.values("document_id"))
-                          .order_by().values("status").annotate(n=Count("id")).values_list("status", "n")):
-        statuses[status] = count
-    documents = sum(statuses.values())
-    return BatchProgress(batch.total, batch.processed, len(batch.refusals), documents,
-                         statuses[Document.Status.READY], statuses[Document.Status.FAILED])
+    decided = set()
+    for student_id, status in (DiplomaDecision.objects.current()
+                               .filter(college_id=batch.college_id, campaign_id=batch.campaign_id,
+                                       student__group_id=batch.group_id)
+                               .values_list("student_id", "document__status")):
+        decided.add(student_id)
+        if status is not None:
+            statuses[status] += 1
+    refusals = tuple(r for r in batch.refusals if r.get("student") not in decided)
+    return BatchProgress(batch.total, batch.processed, len(refusals), sum(statuses.values()),
+                         statuses[Document.Status.READY], statuses[Document.Status.FAILED], len(decided), refusals)
 
 
 def individual_attestations_list(*, college: College, student_id: int | None = None,

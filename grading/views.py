@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from attestation import selectors as registry
+from attestation.formatting import number_text
 from attestation.models import Campaign, Group, Student
 from attestation.rules import RulesBroken
 from attestation.uploads import UploadRefused
@@ -30,10 +31,11 @@ def _url(request: HttpRequest, name: str, **kwargs) -> str:
 
 
 def figure(value: Decimal | None, places: int = 2) -> str:
-    """A figure for people: truncated, never rounded up, so 3.4999 shows 3.49 and not a passing 3.50."""
+    """A figure for people in the page's language (3,49 in kk/ru): truncated, never rounded up, so 3.4999 shows 3,49
+    and not a passing 3,50."""
     if value is None:
         return "—"
-    return str(value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_DOWN))
+    return number_text(value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_DOWN), places, fixed=True)
 
 
 def share_percent(value: Decimal | None) -> str:

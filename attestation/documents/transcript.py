@@ -40,6 +40,7 @@ def transcript_payload(*, college: College, subject_id: int, language: str) -> d
             "hours": discipline.hours,
             "attempt": entry.attempt,
             "percent": entry.percent,
+            "percent_raw": _decimal(entry.percent_raw),  # as the college entered it (89.5; the band is from 90)
             "letter": entry.letter,
             "points": _decimal(entry.points),
             "traditional": entry.get_traditional_display(),

@@ -48,7 +48,7 @@ def test_a_student_gets_their_transcript_pdf_with_kazakh_text(api, cast_a, reque
     content = b"".join(pdf.streaming_content)
     assert hashlib.sha256(content).hexdigest() == listed["sha256"] == pdf["X-Content-SHA256"]
     text = pdf_text(content)
-    for expected in ("Әбілов Ерлан Серікұлы", "Анатомия", "Қазақ тілі", cast_a.student.iin, "A", "95"):
+    for expected in ("Әбілов Ерлан Серікұлы", "Анатомия", "Қазақ тілі", cast_a.student.iin, "A", "94,5"):
         assert expected in text, expected
     assert listed["verify_url"].split("/v/")[1].rstrip("/") in text.replace("\n", "")
     assert pdf_qr_codes(content) == [listed["verify_url"]]  # the printed code scans to the verification page
@@ -383,7 +383,7 @@ def test_a_render_process_loads_fonts_and_stylesheets_then_freezes_what_it_holds
     try:
         settle_render_process()
         stylesheets = {kind.stylesheet for kind in registered_kinds()}
-        assert len(stylesheets) >= 2 and render._print_stylesheet.cache_info().currsize == len(stylesheets)
+        assert stylesheets and render._print_stylesheet.cache_info().currsize == len(stylesheets)
         assert render._font_config.cache_info().currsize == 1
         assert gc.get_freeze_count() > 10_000  # Django, the templates and the fonts: out of the collector's walks
     finally:

@@ -1,5 +1,7 @@
 """Server-rendered pages: per role, search and pagination, forms, languages, query counts."""
 
+import io
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -267,3 +269,12 @@ def test_student_list_rows_are_escaped_and_link_each_student(page, cast_a):
            f'&amp; Әлиев</a>' in html
     row = html.split(f"students/{cast_a.student.pk}/", 1)[1].split("</tr>", 1)[0]
     assert cast_a.student.iin in row and cast_a.group.name in row and cast_a.program.code in row
+
+
+def test_the_favicon_is_served_at_the_root(client):
+    from PIL import Image
+
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200 and response["Content-Type"] in ("image/x-icon", "image/vnd.microsoft.icon")
+    icon = Image.open(io.BytesIO(b"".join(response.streaming_content)))
+    assert icon.format == "ICO" and (32, 32) in icon.info["sizes"]

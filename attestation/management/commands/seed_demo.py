@@ -8,4 +8,4 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         for login in demo_seed():
-            self.stdout.write(f"  {login.role:<14} {login.username:<10} {login.password}   {login.where}")
+            self.stdout.write(f"  {login.role:<17} {login.username:<10} {login.password}   {login.where}")
