@@ -450,12 +450,17 @@ class SurveyBatch(models.Model):
 
 
 class SurveyInvitation(models.Model):
-    """One link of a batch: a random token answered once. Answering only sets ``used``, in the transaction that adds
-    the answer to the tallies: no time is kept, and nothing of the answer is kept here."""
+    """One link of a batch: a token answered once. Answering only sets ``used``, in the transaction that adds the
+    answer to the tallies: no time is kept, and nothing of the answer is kept here.
+
+    The token is ``<college id>.<128 random bits>`` (``services.survey.invitation_token``): the link names its
+    college as every tenant key does (DESIGN.md "Tenancy"), and the invitation is found by college and token. The
+    college is no secret of the respondent: the slip is handed out in that college, whose name the questionnaire
+    shows, and the answer's tallies are the college's."""
 
     college = models.ForeignKey(College, on_delete=models.PROTECT, related_name="+")
     batch = models.ForeignKey(SurveyBatch, on_delete=models.PROTECT, related_name="invitations")
-    token = models.CharField(max_length=43, unique=True)
+    token = models.CharField(max_length=43)
     used = models.BooleanField(default=False)
 
     objects = ScopedManager(college="college")
@@ -464,6 +469,7 @@ class SurveyInvitation(models.Model):
         verbose_name = _("survey invitation")
         verbose_name_plural = _("survey invitations")
         ordering = ["batch_id", "id"]
+        constraints = [models.UniqueConstraint(fields=["college", "token"], name="survey_invitation_token_once")]
 
     def __str__(self) -> str:
         return f"{self.batch_id}:{self.pk}"

@@ -75,7 +75,8 @@ def invitations_issue(*, round_college: RoundCollege, by: User, respondent: str,
         batch = SurveyBatch.objects.create(college_id=rc.college_id, round_id=rc.round_id, round_college=rc,
                                            respondent=respondent, label=label, size=size, issued_by=by)
         SurveyInvitation.objects.bulk_create([SurveyInvitation(college_id=rc.college_id, batch=batch,
-                                                               token=secrets.token_urlsafe(16)) for _n in range(size)])
+                                                               token=invitation_token(rc.college_id))
+                                              for _n in range(size)])
         cells = [("", 0)] + [(code, option) for code in survey.question_codes(respondent) for option in survey.OPTIONS]
         SurveyTally.objects.bulk_create([SurveyTally(college_id=rc.college_id, round_id=rc.round_id,
                                                      respondent=respondent, question=q, option=o) for q, o in cells],
@@ -85,12 +86,19 @@ def invitations_issue(*, round_college: RoundCollege, by: User, respondent: str,
     return batch
 
 
+def invitation_token(college_id: int) -> str:
+    """A new link's token: the college's id and 128 random bits (``12.q3Xz…``). Unique with its college (the
+    invitation's key), and the college is read back from the link to find it."""
+    return f"{college_id}.{secrets.token_urlsafe(16)}"
+
+
 def invitation_for(token: str) -> SurveyInvitation:
-    """The invitation of a link, or 404 (an unknown or malformed token)."""
-    if not token or len(token) > 43:
+    """The invitation of a link, or 404 (an unknown or malformed token): looked up by its college and token."""
+    college_id, dot, secret = (token or "").partition(".")
+    if not dot or not secret or not college_id.isascii() or not college_id.isdigit() or len(token) > 43:
         raise Http404
     with scopes_disabled():
-        found = (SurveyInvitation.objects.filter(token=token)
+        found = (SurveyInvitation.objects.filter(college_id=int(college_id), token=token)
                  .select_related("batch__round", "batch__round_college", "batch__college").first())
     if found is None:
         raise Http404

@@ -18,7 +18,7 @@ from monitoring import rules, selectors, survey
 from monitoring.models import SurveyInvitation, SurveyTally
 from monitoring.services import survey as services
 
-from .builders import AFTER_TESTING, college_with_students, round_college, selected_round
+from .builders import AFTER_TESTING, TESTING_ON, college_with_students, round_college, selected_round
 
 pytestmark = pytest.mark.django_db
 ANSWERS = {"s1": 5, "s2": 4, "s3": 3, "s4": 4, "s5": 5}
@@ -88,6 +88,28 @@ def test_an_incomplete_answer_or_an_unknown_link_is_refused(issued, api):
     assert api(None).get(url("not-a-token")).status_code == 404
     with scopes_disabled():
         assert not SurveyInvitation.objects.get(token=tokens[1]).used  # nothing taken
+
+
+def test_a_link_names_its_college_and_is_found_only_with_it(issued, ministry, api):
+    """The invitation's key includes the college (DESIGN.md "Tenancy"): its token is ``<college id>.<random>``, unique
+    with the college, and a link whose college part is changed finds nothing, even where the random part is that of a
+    real invitation of the other college."""
+    _round, college, _rc, _batch, tokens = issued
+    other = college_with_students("surveyed-too", second_year=0, third_year=5)
+    round = selected_round(ministry, [other], cohorts=("professional",), status="testing",
+                           year=2027, testing_on=TESTING_ON.replace(year=2027))
+    batch = services.invitations_issue(round_college=round_college(round, other), by=ministry, respondent="student",
+                                       label="101", size=1)
+    with scopes_disabled():
+        theirs = batch.invitations.get().token
+        constraint = {c.name: c.fields for c in SurveyInvitation._meta.constraints}
+    assert constraint == {"survey_invitation_token_once": ("college", "token")}
+    assert all(t.split(".")[0] == str(college.pk) and len(t.split(".")[1]) == 22 for t in tokens)
+    assert theirs.startswith(f"{other.pk}.")
+    secret, their_secret = tokens[0].split(".", 1)[1], theirs.split(".", 1)[1]
+    for token in (f"{other.pk}.{secret}", secret, f"x{tokens[0]}", f"{college.pk}.", f"٣.{their_secret}"):
+        assert api(None).get(url(token)).status_code == 404, token
+    assert api(None).get(url(tokens[0])).status_code == 200 and api(None).get(url(theirs)).status_code == 200
 
 
 def test_the_survey_opens_on_the_testing_day_and_closes_when_the_analysis_is_due(ministry, api):
