@@ -1,9 +1,12 @@
 """Document kinds of the monitoring: the notice to a selected college (MON-09), its seating sheet (MON-14) and the
 violation acts (MON-16 Annex 1, MON-17 Annex 2).
 
-The payload is built when the document is requested, so the PDF shows things as they were then. The fixed wording
-of each paper is in its templates, one per language (``templates/documents/monitoring/<kind>.<kk|ru|en>.html``): the
-acts follow the annexes of seed 002 word for word in Kazakh, and their Russian rendering.
+The payload is built when the document is requested, so the PDF shows things as they were then; it holds dates as
+ISO strings and numbers as numbers, which the templates print with the one formatter (``{% load numbers %}``:
+``dd.mm.yyyy``, ``89,5``). Every kind prints with every document's stylesheet (``templates/documents/print.css``).
+The fixed wording of the acts is in their templates, one per language
+(``templates/documents/monitoring/act.<kk|ru|en>.html``): they follow the annexes of seed 002 word for word in
+Kazakh, and their Russian rendering.
 """
 
 from __future__ import annotations
@@ -22,7 +25,6 @@ from attestation.models import College, User, region_name
 from . import rules
 from .models import Act, Cohort, Participant, ParticipantStatus, RoundCollege
 
-STYLESHEET = "monitoring.css"
 # The month in the act's date line ("«05» қараша 2026 жыл"), in the form each language writes it there.
 MONTHS = {
     "kk": ["қаңтар", "ақпан", "наурыз", "сәуір", "мамыр", "маусым", "шілде", "тамыз", "қыркүйек", "қазан", "қараша",
@@ -35,7 +37,8 @@ MONTHS = {
 
 
 def _date(value) -> str:
-    return value.strftime("%d.%m.%Y") if value else ""
+    """A date of the payload: ISO, printed by the templates' ``date_text``."""
+    return value.isoformat() if value else ""
 
 
 def _college(college: College, language: str) -> dict:
@@ -88,7 +91,6 @@ NOTICE = register(DocumentKind(
     build_payload=notice_payload,
     title=notice_title,
     student_of=lambda *, college, subject_id: None,
-    stylesheet=STYLESHEET,
 ))
 
 
@@ -113,7 +115,7 @@ def seating_payload(*, college: College, subject_id: int, language: str) -> dict
     return {
         "college": _college(college, language),
         "round": {"id": rc.round_id, "year": rc.round.year, "testing_on": _date(rc.round.testing_on)},
-        "rooms": [{"room": room, "testees": rows}
+        "rooms": [{"room": room, "numbered": room.isdigit(), "testees": rows}
                   for room, rows in sorted(rooms.items(), key=lambda r: _room_key(r[0]))],
         "unseated": unseated,
         "total": len(testees),
@@ -135,7 +137,6 @@ SEATING = register(DocumentKind(
     build_payload=seating_payload,
     title=seating_title,
     student_of=lambda *, college, subject_id: None,
-    stylesheet=STYLESHEET,
 ))
 
 
@@ -190,7 +191,6 @@ ACT = register(DocumentKind(
     build_payload=act_payload,
     title=act_title,
     student_of=lambda *, college, subject_id: None,
-    stylesheet=STYLESHEET,
 ))
 
 
@@ -205,5 +205,4 @@ ANALYSIS = register(DocumentKind(
     build_payload=college_payload,
     title=report_title,
     student_of=lambda *, college, subject_id: None,
-    stylesheet=STYLESHEET,
 ))

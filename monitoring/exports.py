@@ -115,7 +115,7 @@ def analysis_xlsx(analysis) -> bytes:
     headers = [str(_("Grouping")), str(_("Code")), str(_("Group")), str(_("Results")), str(_("Colleges")),
                str(_("Annulled (excluded)")), str(_("Mean, % of maximum")), str(_("Standard deviation")),
                str(_("95% CI, lower")), str(_("95% CI, upper")), str(_("National mean")),
-               str(_("Difference from the national mean")), str(_("Position"))]
+               str(_("Difference from the national mean")), str(_("Compared with the national mean"))]
     headers += [f"{10 * i}–{10 * i + 10}%" for i in range(10)]
     sheet.append(headers)
     for cell in sheet[2]:

@@ -21,18 +21,19 @@ from .models import Round, RoundCollege
 
 SCOPE_NATIONAL, SCOPE_REGION, SCOPE_COLLEGE = "national", "region", "college"
 BAR_HEIGHT = 40.0  # mm of the tallest bar in the distribution chart
+AXIS_Y = 46.0  # mm from the chart's top to its axis: room above the tallest bar for its label
 
 
-def _number(value: float | None) -> str:
-    """One decimal with a comma, as Kazakh and Russian write it; a dash where there is nothing."""
-    return "—" if value is None else f"{value:.1f}".replace(".", ",")
+def _figure(value: float | None) -> float | None:
+    """A figure of the payload: a number (the template prints it with one decimal, in the report's language), or
+    None where there is none."""
+    return None if value is None else round(value, 4)
 
 
 def _group_row(group: analytics.Group) -> dict:
-    return {"label": group.label, "n": group.n, "colleges": len(group.colleges), "mean": _number(group.mean),
-            "ci": f"{_number(group.ci_low)} – {_number(group.ci_high)}" if group.ci_low is not None else "—",
-            "difference": ("+" if (group.difference or 0) > 0 else "") + _number(group.difference),
-            "position": group.position_label}
+    return {"label": group.label, "n": group.n, "colleges": len(group.colleges), "mean": _figure(group.mean),
+            "ci_low": _figure(group.ci_low), "ci_high": _figure(group.ci_high),
+            "difference": _figure(group.difference), "position": group.position_label}
 
 
 def _table(viewer, round, group_by: str) -> dict:
@@ -47,8 +48,9 @@ def _chart(shares: list[float]) -> list[dict]:
     bars = []
     for index, share in enumerate(shares):
         height = BAR_HEIGHT * share / top
-        bars.append({"x": 12 + index * 16, "y": 4 + BAR_HEIGHT - height, "height": height, "label_y": 2 + BAR_HEIGHT
-                     - height, "share": _number(share), "range": f"{10 * index}–{10 * index + 10}"})
+        bars.append({"x": 12 + index * 16, "y": round(AXIS_Y - height, 2), "height": round(height, 2),
+                     "label_y": round(AXIS_Y - height - 1.5, 2), "share": _figure(share),
+                     "range": f"{10 * index}–{10 * index + 10}"})
     return bars
 
 
@@ -66,17 +68,17 @@ def report_payload(viewer: selectors.Viewer, round: Round, *, language: str, sco
         opinions = survey.results(viewer, round, by="college" if scope == SCOPE_COLLEGE else "region")
         return {
             "scope": scope, "scope_label": scope_label, "college": college or {"name": scope_label, "region": ""},
-            "round": {"year": round.year, "testing_on": round.testing_on.strftime("%d.%m.%Y"),
-                      "analysis_due": rules.analysis_due(testing_on=round.testing_on).strftime("%d.%m.%Y"),
+            "round": {"year": round.year, "testing_on": round.testing_on.isoformat(),
+                      "analysis_due": rules.analysis_due(testing_on=round.testing_on).isoformat(),
                       "cohorts": round.cohort_labels},
-            "generated": timezone.localdate().strftime("%d.%m.%Y"),
+            "generated": timezone.localdate().isoformat(),
             "total": _group_row(total.total), "annulled": total.total.sums.annulled,
-            "national": {"mean": _number(total.national.mean), "n": total.national.n},
+            "national": {"mean": _figure(total.national.mean), "n": total.national.n},
             "tables": tables,
             "chart": _chart(total.total.shares),
-            "trend": {"years": years.years, "rows": [{"label": label, "means": [_number(m) for m in means]}
+            "trend": {"years": years.years, "rows": [{"label": label, "means": [_figure(m) for m in means]}
                                                      for _key, label, means in years.rows],
-                      "national": [_number(m) for m in years.national]},
+                      "national": [_figure(m) for m in years.national]},
             "survey": opinions.as_payload(),
             "min_group": rules.MIN_GROUP,
         }

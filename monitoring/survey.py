@@ -96,7 +96,7 @@ class SurveyResults:
                 rows.append({"label": group.label, "answers": group.answers if not group.suppressed else None,
                              "suppressed": group.suppressed,
                              "satisfied": [None if group.suppressed or group.satisfied(code) is None
-                                           else f"{group.satisfied(code):.0f}" for code, _q in section.questions]})
+                                           else round(group.satisfied(code), 1) for code, _q in section.questions]})
             out.append({"label": section.label, "questions": [text for _code, text in section.questions],
                         "rows": rows})
         return out
