@@ -234,6 +234,32 @@ def act_decision(*, kind: str, stage: str) -> str:
     return DECISION_REMOVED
 
 
+ACT_STATUSES = ("testing", "results")  # the round's statuses in which acts are recorded
+
+
+def acts_close_on(*, testing_on: date, calendar: WorkingCalendar) -> date:
+    """The last day an act of the testing day reaches the portal: the day the results are due to the colleges
+    (MON-23, 3 working days after the testing). A representative enters an act on the day, or its signed paper copy
+    in the days after; the results may have been imported by then (the round is in «results»), and the act annuls
+    the testee's result already stored. After this day the results a college received are final."""
+    return results_due(testing_on=testing_on, calendar=calendar)
+
+
+def act_window_check(*, rule: str, status: str, today: date, testing_on: date,
+                     calendar: WorkingCalendar) -> RuleViolation | None:
+    """MON-16 / MON-17 with MON-23: acts are recorded from the testing day while the round is in testing or has its
+    results, until ``acts_close_on`` (``today`` in the college's time zone, OQ-27)."""
+    closes = acts_close_on(testing_on=testing_on, calendar=calendar)
+    if status not in ACT_STATUSES:
+        return RuleViolation(rule, _("Acts are recorded from the testing day until %(date)s, while the round is in "
+                                     "testing or has its results.") % {"date": closes.strftime("%d.%m.%Y")}, "status")
+    if today > closes:
+        return RuleViolation(rule, _("Acts of the testing day are recorded until %(date)s, the day the results are "
+                                     "due to the colleges (MON-23).") % {"date": closes.strftime("%d.%m.%Y")},
+                             "occurred_at")
+    return None
+
+
 @dataclass(frozen=True)
 class ActFacts:
     kind: str

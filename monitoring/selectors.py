@@ -213,9 +213,10 @@ def document_get(viewer: Viewer, round: Round, pk: int) -> Document:
 
 
 def assignments(user: User) -> QuerySet[Representative]:
-    """A representative's colleges in rounds still open (notified or testing), for their phone."""
+    """A representative's colleges in rounds still open (notified, testing, or with results while acts of the testing
+    day are still taken), for their phone."""
     return (Representative.objects.with_scopes_disabled().filter(
-        user=user, round__status__in=[Round.Status.NOTIFIED, Round.Status.TESTING])
+        user=user, round__status__in=[Round.Status.NOTIFIED, Round.Status.TESTING, Round.Status.RESULTS])
         .select_related("round", "college", "round_college").order_by("-round__year", "round_college__number"))
 
 

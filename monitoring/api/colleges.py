@@ -363,10 +363,13 @@ class MonitoringResultSerializer(serializers.ModelSerializer):
     college = serializers.CharField(source="college.slug")
     code = serializers.CharField(source="participant.code")
     cohort = serializers.CharField(source="participant.cohort")
+    annulled_by = serializers.IntegerField(source="annulled_by_id", read_only=True, allow_null=True,
+                                           help_text="The act that annulled the result (MON-16, MON-17), or null.")
 
     class Meta:
         model = Result
-        fields = ["id", "college", "code", "cohort", "subject", "variant", "score", "maximum", "annulled"]
+        fields = ["id", "college", "code", "cohort", "subject", "variant", "score", "maximum", "annulled",
+                  "annulled_by"]
 
 
 class ResultsImportSerializer(serializers.Serializer):

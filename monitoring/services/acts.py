@@ -1,6 +1,7 @@
 """The ministry's authorized representatives (MON-13) and the acts they draw up on the testing day: Annex 1 (forbidden
 items, the testee removed, MON-16) and Annex 2 (an outsider, MON-17). An act annuls the participant's results: any
-already imported are kept, marked annulled and left out of the summaries analytics read."""
+already imported are kept, marked annulled and left out of the summaries analytics read. Acts are taken until the day
+the results are due to the colleges (``rules.acts_close_on``), in testing and after the results' import alike."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from django_scopes import scopes_disabled
 from PIL import Image, UnidentifiedImageError
 
 from attestation.audit import audit_log
+from attestation.calendar import working_calendar
 from attestation.documents.pipeline import document_request
 from attestation.models import User
 from attestation.rules import RulesBroken, RuleViolation
@@ -174,9 +176,12 @@ def _act_record(*, round: Round, by: User, data: ActInput, now: datetime) -> Act
         raise RulesBroken([RuleViolation("MON-13", _("Only a representative assigned to this college in this round "
                                                      "records its acts."), "participant")],
                           _("The act cannot be recorded."))
-    if round.status != Round.Status.TESTING:
-        raise RulesBroken([RuleViolation(rule, _("Acts are recorded while the round is in testing."), "status")],
-                          _("The act cannot be recorded."))
+    # An act of the testing day may reach the portal after the results' import (the round in «results»), until the
+    # day the results are due to the colleges: it annuls the result already stored and the summaries are rewritten.
+    window = rules.act_window_check(rule=rule, status=round.status, today=participant.college.local(now).date(),
+                                    testing_on=round.testing_on, calendar=working_calendar())
+    if window is not None:
+        raise RulesBroken([window], _("The act cannot be recorded."))
     if rc.is_cancelled:
         raise RulesBroken([RuleViolation("MON-11", _("The testing is cancelled in this college."), "participant")],
                           _("The act cannot be recorded."))

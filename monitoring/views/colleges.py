@@ -21,7 +21,7 @@ from ..forms import AssignForm, ResultsImportForm
 from ..models import ParticipantStatus, Round
 from ..services import acts as act_services
 from ..services import results as result_services
-from .common import REFUSALS, authority_view, download, file_response, refuse
+from .common import REFUSALS, acts_open, authority_view, download, file_response, refuse
 
 MINISTRY = selectors.MINISTRY
 ANALYSTS = (selectors.MINISTRY, selectors.REGION)
@@ -72,8 +72,7 @@ def college_detail(request: HttpRequest, pk: int, college: int) -> HttpResponse:
         "representatives": selectors.representatives(viewer, round).filter(round_college=rc),
         "results_due": due, "late": results_late(round, rc, due),
         "excused": sum(1 for p in participants if p.status == ParticipantStatus.EXCUSED),
-        "can_record": viewer.kind == selectors.REPRESENTATIVE and round.status == Round.Status.TESTING
-        and not rc.is_cancelled,
+        "can_record": viewer.kind == selectors.REPRESENTATIVE and acts_open(round, rc),
         "is_ministry": viewer.is_ministry,
     })
 

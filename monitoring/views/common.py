@@ -12,11 +12,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django_scopes import scopes_disabled
 
+from attestation.calendar import working_calendar
 from attestation.imports import ImportFileError
 from attestation.rules import RulesBroken
 from attestation.uploads import UploadRefused
 
-from .. import selectors
+from .. import rules, selectors
 from ..services import MonitoringConflict
 
 AREA = (selectors.MINISTRY, selectors.REGION, selectors.REPRESENTATIVE)
@@ -74,3 +75,11 @@ def download(content: bytes, content_type: str, name: str) -> HttpResponse:
 
 def file_response(field, content_type: str, name: str) -> FileResponse:
     return FileResponse(field.open("rb"), content_type=content_type, filename=name)
+
+
+def acts_open(round, rc, college=None) -> bool:
+    """Whether acts are taken in this selected college now (``rules.act_window_check``, in the college's time zone):
+    the pages offer the act forms only then; the service decides."""
+    return not rc.is_cancelled and rules.act_window_check(
+        rule="MON-16", status=round.status, today=(college or rc.college).local().date(), testing_on=round.testing_on,
+        calendar=working_calendar()) is None

@@ -13,18 +13,20 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from attestation.calendar import working_calendar
+
 from .. import rules, selectors
 from ..forms import ActForm
-from ..models import Act, ParticipantStatus, Round
+from ..models import Act, ParticipantStatus
 from ..services import acts as act_services
-from .common import REFUSALS, authority_view, refuse
+from .common import REFUSALS, acts_open, authority_view, refuse
 
 REPRESENTATIVE = selectors.REPRESENTATIVE
 
 
 @authority_view(REPRESENTATIVE)
 def home(request: HttpRequest) -> HttpResponse:
-    assignments = list(selectors.assignments(request.user))
+    assignments = [(a, acts_open(a.round, a.round_college, a.college)) for a in selectors.assignments(request.user)]
     return render(request, "monitoring/representative.html", {"assignments": assignments})
 
 
@@ -71,7 +73,8 @@ def act_new(request: HttpRequest, pk: int, college: int) -> HttpResponse:
                 return redirect(reverse("monitoring:act", kwargs={"pk": round.pk, "act": act.pk}))
     return render(request, "monitoring/act_form.html", {
         "round": round, "rc": rc, "form": form, "kind": kind, "testees": testees,
-        "open": round.status == Round.Status.TESTING and not rc.is_cancelled, "now": timezone.now()})
+        "open": acts_open(round, rc), "now": timezone.now(),
+        "acts_close_on": rules.acts_close_on(testing_on=round.testing_on, calendar=working_calendar())})
 
 
 @authority_view()

@@ -124,6 +124,41 @@ def test_two_imports_of_one_file_at_once_store_it_once(api, ministry):
         assert Result.objects.filter(round=round).count() == 100
 
 
+def test_an_act_and_an_import_at_once_never_leave_a_result_of_the_annulled(api, ministry):
+    """An act of the testing day and the results' import stand in one line (the round's row): whichever comes first,
+    the participant the act removes keeps no result that counts. Act first: the file naming them is refused whole.
+    Import first: the act still comes in (the round is in «results», the window open) and annuls the stored result."""
+    college = college_with_students("act-import", second_year=20, third_year=20)
+    round = selected_round(ministry, [college], status="testing")
+    participants = participants_of(round, college)
+    target = participants[0]
+    rep = representative("rep-race")
+    act_services.representative_assign(round=round, by=ministry, user=rep, round_college=round_college(round,
+                                                                                                        college))
+    act = {"kind": "forbidden_items", "participant": target.pk, "occurred_at": "2026-11-16T10:15:00+05:00",
+           "room": "1", "seat": 1, "variant": "3", "items": [{"item": "телефон", "make": "", "count": 1}],
+           "testee_signed_name": target.full_name, "representative_signed_name": "Өкіл",
+           "testee_signature": signature_png(), "representative_signature": signature_png()}
+    content = results_csv([(p.code, "Физика", "2", "12", "20") for p in participants])
+    with time_machine.travel(AFTER_TESTING, tick=True):
+        recorder, importer = api(rep), api(ministry)
+        recorded, imported = at_once(
+            lambda: recorder.post(f"{BASE.format(round.pk)}/acts/", act, format="json"),
+            lambda: importer.post(f"{BASE.format(round.pk)}/results/", {"file": SimpleUploadedFile("r.csv", content)},
+                                  format="multipart"))
+    assert recorded.status_code == 201, recorded.json()
+    assert imported.status_code in (201, 400), imported.json()
+    with scopes_disabled():
+        assert Participant.objects.get(pk=target.pk).status == "removed"
+        assert not Result.objects.filter(participant=target, annulled=False).exists()
+        if imported.status_code == 201:  # the import came first: the act annulled the stored result
+            assert Result.objects.get(participant=target).annulled_by_id == recorded.json()["id"]
+            assert Result.objects.filter(round=round, annulled=False).count() == 39
+        else:  # the act came first: the file naming the removed participant stored nothing
+            assert {e["rule"] for e in imported.json()["errors"]} == {"MON-16"}
+            assert Result.objects.filter(round=round).count() == 0
+
+
 def test_two_seatings_at_once_never_share_a_seat(api, ministry):
     college = college_with_students("seats", second_year=10, third_year=10)
     round = selected_round(ministry, [college])

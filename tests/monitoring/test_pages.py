@@ -3,6 +3,7 @@ administrator excuses and seats, the representative records acts on a phone with
 the ministry imports results and sees every error by row and column. Documents are read back from their PDFs."""
 
 import io
+from datetime import date
 
 import pytest
 import time_machine
@@ -13,6 +14,7 @@ from openpyxl import load_workbook
 from attestation.models import Document
 from monitoring.models import Act, Participant, Round, RoundCollege
 from monitoring.services import acts as act_services
+from monitoring.services import results as result_services
 from tests.pdfs import pdf_text
 
 from .builders import (
@@ -173,6 +175,30 @@ def test_the_representative_records_both_acts_on_the_phone_and_their_pdfs_follow
     assert "постороннего лица" in ru2 and "не допускать в здание" in ru2
     detail = client.get(f"/monitoring/rounds/{round.pk}/acts/{annex1.pk}/").content.decode()
     assert "iPhone 13" in detail
+
+
+def test_the_representative_is_offered_the_acts_after_the_import_until_the_results_are_due(page, ministry):
+    """The phone page offers the act forms while acts are taken: after the results' import too (the round in
+    «results»), until the day the results are due to the colleges (MON-23, 19.11.2026); not the day after."""
+    college = college_with_students("late-act", second_year=1, third_year=2)
+    round = selected_round(ministry, [college], status="testing")
+    rep = representative("late-rep")
+    act_services.representative_assign(round=round, by=ministry, user=rep, round_college=round_college(round, college))
+    rows = [(p.code, "Математика", "1", "30", "40") for p in participants_of(round, college)]
+    with time_machine.travel(AFTER_TESTING, tick=False):
+        assert result_services.results_import(round=round, by=ministry,
+                                              upload=SimpleUploadedFile("r.csv", results_csv(rows))).ok
+    client = page(rep, language="ru")
+    form = f"/monitoring/rounds/{round.pk}/colleges/{college.pk}/acts/new/"
+    with time_machine.travel(local(date(2026, 11, 19), 15), tick=False):
+        home = client.get("/monitoring/representative/").content.decode()
+        assert form in home and college.name_ru in home
+        assert 'type="submit">' in client.get(f"{form}?kind=outsider").content.decode()
+    with time_machine.travel(local(date(2026, 11, 20), 9), tick=False):
+        home = client.get("/monitoring/representative/").content.decode()
+        assert form not in home and college.name_ru in home
+        closed = client.get(f"{form}?kind=outsider").content.decode()
+        assert 'type="submit" disabled' in closed and "19.11.2026" in closed
 
 
 def test_an_act_form_with_mistakes_keeps_what_was_typed_and_names_the_rules(page, ministry):

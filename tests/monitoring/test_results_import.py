@@ -3,6 +3,7 @@ stored, every error by row and column, all rows or none; the summary rows analyt
 grades."""
 
 import io
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -227,8 +228,8 @@ def test_an_act_after_the_import_annuls_the_result_and_the_summary_leaves_it_out
         report = services.results_import(round=round, by=ministry, upload=upload(results_csv(
             [(p.code, "Математика", "1", "20", "40") for p in participants])))
     assert report.ok
-    Round.objects.filter(pk=round.pk).update(status="testing")  # an act during the testing day, results already in
     round.refresh_from_db()
+    assert round.status == "results"  # the first import moved it on; an act of the day still comes in
     with time_machine.travel(local(TESTING_ON, 12, 0), tick=False):
         act_services.act_record(round=round, by=rep, data=act_services.ActInput(
             kind="outsider", participant=target, occurred_at=local(TESTING_ON, 11, 0), stage="testing", room="1",
@@ -239,6 +240,75 @@ def test_an_act_after_the_import_annuls_the_result_and_the_summary_leaves_it_out
         assert result.annulled and result.annulled_by.participant_id == target.pk  # kept, marked
         summary = ResultSummary.objects.get(round=round, college=college, cohort="general")
         assert summary.count == 19 and summary.annulled == 1 and summary.score_sum == 20 * 19
+
+
+def act_of_the_day(participant, **changes) -> dict:
+    body = {"kind": "forbidden_items", "participant": participant.pk, "occurred_at": "2026-11-16T10:40:00+05:00",
+            "room": "1", "seat": 3, "variant": "5", "items": [{"item": "Ұялы телефон", "make": "Redmi", "count": 1}],
+            "testee_signed_name": participant.full_name, "representative_signed_name": "Өкіл Өкілұлы",
+            "testee_signature": signature_png(), "representative_signature": signature_png()}
+    return {**body, **changes}
+
+
+def test_an_act_of_the_testing_day_reaching_the_portal_after_the_import_annuls_the_stored_result(api, ministry,
+                                                                                                tested):
+    """Issue 19 item 5 through the API, no status set by hand: the results are imported (the round moves to
+    «results»); the representative's act dated on the testing day comes in two days later and annuls the result
+    already stored, which is kept, marked and left out of the summaries, the national sums and every analytics view;
+    a file naming the participant again is refused. The day after the results were due to the colleges (MON-23,
+    19.11.2026) no act is taken, nor once the round is analysed."""
+    round, college, participants = tested
+    target, late = participants[0], participants[1]
+    rep = representative()
+    assert api(ministry).post(f"/api/v1/monitoring/rounds/{round.pk}/representatives/",
+                              {"user": rep.username, "college": college.slug}, format="json").status_code == 201
+    rows = [(p.code, "Математика", "1", "30", "40") for p in participants]
+    with time_machine.travel(AFTER_TESTING, tick=False):  # 18.11.2026
+        imported = api(ministry).post(URL.format(round.pk), {"file": upload(results_csv(rows))}, format="multipart")
+        assert imported.status_code == 201, imported.json()
+        assert api(ministry).get(f"/api/v1/monitoring/rounds/{round.pk}/").json()["status"] == "results"
+        before = api(ministry).get(URL.format(round.pk), {"group_by": "college"}).json()
+    assert before["total"]["count"] == 40 and before["national"]["count"] == 40
+
+    acts = f"/api/v1/monitoring/rounds/{round.pk}/acts/"
+    with time_machine.travel(local(date(2026, 11, 19), 16, 0), tick=False):  # the day the results are due
+        recorded = api(rep).post(acts, act_of_the_day(target), format="json")
+        assert recorded.status_code == 201, recorded.json()
+        after = api(ministry).get(URL.format(round.pk), {"group_by": "college"}).json()
+        listed = api(ministry).get(URL.format(round.pk), {"college": college.slug, "page_size": 100}).json()
+    assert after["total"]["count"] == 39 and after["national"]["count"] == 39
+    mine = next(r for r in listed["results"] if r["code"] == target.code)
+    assert mine["annulled"] is True and mine["annulled_by"] == recorded.json()["id"]
+    with scopes_disabled():
+        result = Result.objects.get(participant=target)
+        assert result.annulled and result.annulled_by_id == recorded.json()["id"]  # kept, marked
+        summary = ResultSummary.objects.get(round=round, college=college, cohort=target.cohort)
+        assert summary.annulled == 1 and summary.count == 19 and summary.score_sum == 30 * 19
+        national = Round.objects.get(pk=round.pk).national
+        assert sum(row[2] for row in national) == 39 and sum(row[3] for row in national) == 1
+        assert Participant.objects.get(pk=target.pk).status == "removed"
+    # A file naming the annulled participant again is refused whole (MON-16).
+    with time_machine.travel(local(date(2026, 11, 19), 17, 0), tick=False):
+        again = api(ministry).post(URL.format(round.pk), {"file": upload(results_csv(
+            [(target.code, "Физика", "1", "10", "40")]))}, format="multipart")
+    assert again.status_code == 400 and again.json()["errors"][0]["rule"] == "MON-16"
+
+    # The day after the results were due, an act of the testing day is refused with its rule and the date.
+    with time_machine.travel(local(date(2026, 11, 20), 9, 0), tick=False):
+        refused = api(rep).post(acts, act_of_the_day(late, seat=4), format="json")
+    assert refused.status_code == 422, refused.json()
+    error = refused.json()["errors"][0]
+    assert (error["rule"], error["field"]) == ("MON-16", "occurred_at") and "19.11.2026" in error["message"]
+    # Once analysed, none either (on the last day of the window too).
+    with time_machine.travel(local(date(2026, 11, 19), 18, 0), tick=False):
+        analysed = api(ministry).post(f"/api/v1/monitoring/rounds/{round.pk}/transition/", {"status": "analysed"},
+                                      format="json")
+        assert analysed.status_code == 200, analysed.json()
+        refused = api(rep).post(acts, act_of_the_day(late, seat=4), format="json")
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "status"
+    with scopes_disabled():
+        assert Participant.objects.get(pk=late.pk).status == "participant"
+        assert not Result.objects.get(participant=late).annulled
 
 
 def test_results_never_become_grades_and_the_colleges_are_told(ministry, tested, django_capture_on_commit_callbacks):
