@@ -293,3 +293,24 @@ def test_mon10_a_college_twice_in_the_pool_is_refused():
 ])
 def test_mon10_the_seed_is_printable_text(seed, ok):
     assert (rules.seed_check(seed) is None) is ok
+
+
+@pytest.mark.parametrize(("status", "today", "field"), [
+    ("testing", date(2026, 11, 16), None),
+    ("testing", date(2026, 11, 19), None),  # 3 working days after Monday 16.11.2026 (MON-23)
+    ("results", date(2026, 11, 17), None),  # the results are in: an act of the day still annuls one
+    ("results", date(2026, 11, 19), None),
+    ("results", date(2026, 11, 20), "occurred_at"),  # the colleges have their final results
+    ("testing", date(2026, 11, 23), "occurred_at"),
+    ("notified", date(2026, 11, 16), "status"),
+    ("analysed", date(2026, 11, 18), "status"),
+    ("cancelled", date(2026, 11, 16), "status"),
+])
+def test_mon16_acts_of_the_testing_day_are_taken_until_the_results_are_due(status, today, field):
+    testing_on = date(2026, 11, 16)
+    assert rules.acts_close_on(testing_on=testing_on, calendar=CALENDAR) == date(2026, 11, 19)
+    violation = rules.act_window_check(rule="MON-17", status=status, today=today, testing_on=testing_on,
+                                       calendar=CALENDAR)
+    assert (violation and violation.field) == field
+    if violation is not None:
+        assert violation.rule == "MON-17" and "19.11.2026" in violation.message
