@@ -119,6 +119,22 @@ class Labels:
             return str(self.choices[group_by].get(key, key))
         return str(key)
 
+    def stratum(self, key: str) -> str:
+        """A stratum's key (``region/territory/kind/language/band``, rules.stratum_key) in words: «Алматы қаласы ·
+        қала · колледж · қазақ тілі · шағын (< 500)». The key itself stays the draw's verification material."""
+        parts = key.split("/")
+        if len(parts) != 5:
+            return key
+        region, territory, kind, language, band = parts
+        return " · ".join([self.regions.get(region, region), self("territory", territory), self("kind", kind),
+                           self("language", language), str(band_labels().get(band, band))])
+
+
+def band_labels() -> dict[str, str]:
+    """The contingent bands of the draw's strata (rules.CONTINGENT_BANDS) in words."""
+    return {"small": _("small (under 500 students)"), "medium": _("medium (500 to 999 students)"),
+            "large": _("large (1,000 students or more)")}
+
 
 def _filtered(queryset, subject: str, cohort: str):
     if subject:

@@ -1,16 +1,20 @@
 """The monitoring's part of the demo (``make run``): three dozen synthetic colleges across the regions of
 data/kz_reference.json beside the demo colleges, a round of 2025 (analysed) and a round of 2026 (results received),
-each drawn, notified, tested and imported through the services, with survey answers, so that ``ministry`` and
+each drawn, notified, tested and imported through the services, with survey answers and, in 2026, the
+representative's two acts at the demo college entered after the import (annulling two results), so that ``ministry`` and
 ``region`` see a real dashboard with charts and a year to compare. Deterministic (seeded) and a few seconds long: a
 college has two small groups, a result is a row of a CSV imported in one go."""
 
 from __future__ import annotations
 
+import base64
+import io
 import random
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_scopes import scopes_disabled
+from PIL import Image, ImageDraw
 
 from attestation.models import College, Group, Program, Student, User, kz_reference
 
@@ -97,6 +101,40 @@ def _survey(rng: random.Random, round: Round, ministry: User) -> None:
                                               today=round.testing_on)
 
 
+def _signature() -> str:
+    """A signature as drawn on the phone's screen: a PNG data URL."""
+    image = Image.new("RGBA", (300, 120), (0, 0, 0, 0))
+    ImageDraw.Draw(image).line([(12, 96), (70, 24), (120, 88), (190, 30), (286, 64)], fill=(16, 32, 96, 255), width=4)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _acts(round: Round, rep: User) -> None:
+    """The representative's two acts at the demo college, dated on the testing day and entered the day after, once
+    the results are in (as a paper act often reaches the portal): each annuls its testee's results."""
+    rc = RoundCollege.objects.filter(round=round, college__slug=DEMO_COLLEGE).select_related("college").first()
+    if rc is None:
+        return
+    testees = list(Participant.objects.filter(round_college=rc, status="participant").order_by("code")[:2])
+    if len(testees) < 2:
+        return
+    day = rc.college.local().replace(year=round.testing_on.year, month=round.testing_on.month,
+                                     day=round.testing_on.day, hour=10, minute=42, second=0, microsecond=0)
+    entered = day + timedelta(days=1)
+    common = {"testee_signature": _signature(), "representative_signature": _signature(),
+              "representative_signed_name": rep.full_name}
+    act_services.act_record(round=round, by=rep, now=entered, data=act_services.ActInput(
+        kind=rules.ACT_FORBIDDEN_ITEMS, participant=testees[0], occurred_at=day, room="204", seat=7, variant="3",
+        items=[{"item": "Ұялы телефон", "make": "Samsung Galaxy A15", "count": 1},
+               {"item": "Шпаргалка (қағаз парақ)", "make": "", "count": 2}],
+        testee_signed_name=testees[0].full_name, **common))
+    act_services.act_record(round=round, by=rep, now=entered, data=act_services.ActInput(
+        kind=rules.ACT_OUTSIDER, participant=testees[1], occurred_at=day - timedelta(hours=1, minutes=30),
+        stage=rules.STAGE_ENTRY, outsider_name="Серікбаев Арман Нұрланұлы",
+        testee_signed_name="Серікбаев Арман Нұрланұлы", **common))
+
+
 def demo_monitoring_landing(college: College) -> dict[str, str]:
     """Where the monitoring's demo logins land: the 2026 round's dashboard."""
     found = Round.objects.filter(year=2026).values_list("pk", flat=True).first()
@@ -138,6 +176,8 @@ def demo_monitoring_seed(college: College, *, admin: User, secretary: User) -> N
             result_services.results_import(round=round, by=ministry, upload=SimpleUploadedFile(
                 f"ntc-{year}.csv", _results_csv(rng, round)))
             round.refresh_from_db()
+            if year == 2026:
+                _acts(round, rep)
             _survey(rng, round, ministry)
             if year == 2025:
                 services.round_mark_analysed(round=round, by=ministry)

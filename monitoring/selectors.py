@@ -231,7 +231,7 @@ def representative_candidates() -> QuerySet[User]:
 def round_audit(round: Round, *, limit: int = 200) -> list[AuditEntry]:
     with scopes_disabled():
         return list(AuditEntry.objects.filter(action__startswith="monitoring.", data__round=round.pk)
-                    .select_related("college").order_by("-created_at", "-id")[:limit])
+                    .select_related("college", "actor").order_by("-created_at", "-id")[:limit])
 
 
 # --- The overview the dashboard has always shown ------------------------------------------------------------------

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from attestation.audit import audit_log
 from attestation.calendar import working_calendar
 
-from .. import exports, rules, selectors
+from .. import analytics, exports, rules, selectors
 from ..forms import AssignForm, ResultsImportForm
 from ..models import ParticipantStatus, Round
 from ..services import acts as act_services
@@ -70,7 +70,7 @@ def college_detail(request: HttpRequest, pk: int, college: int) -> HttpResponse:
                                                                         for a in acts],
         "documents": documents, "results": Paginator(results, 200).get_page(request.GET.get("page")),
         "representatives": selectors.representatives(viewer, round).filter(round_college=rc),
-        "results_due": due, "late": results_late(round, rc, due),
+        "results_due": due, "late": results_late(round, rc, due), "stratum": analytics.Labels().stratum(rc.stratum),
         "excused": sum(1 for p in participants if p.status == ParticipantStatus.EXCUSED),
         "can_record": viewer.kind == selectors.REPRESENTATIVE and acts_open(round, rc),
         "is_ministry": viewer.is_ministry,

@@ -17,7 +17,7 @@ from attestation.audit import audit_log
 from attestation.calendar import working_calendar
 from attestation.models import region_name
 
-from .. import exports, rules, selectors
+from .. import analytics, exports, rules, selectors
 from ..forms import CancelForm, EmergencyForm, RoundForm, SeedForm
 from ..models import DrawVersion, Round
 from ..services import rounds as services
@@ -58,6 +58,11 @@ def audit_labels() -> dict[str, str]:
         "monitoring.export.seating": _("seating sheet downloaded"),
         "monitoring.export.document": _("document downloaded"),
         "monitoring.export.excusal": _("excusal document downloaded"),
+        "monitoring.export.analytics": _("analytics exported"), "monitoring.export.report": _("report downloaded"),
+        "monitoring.export.results": _("results exported"),
+        "monitoring.export.survey_links": _("survey invitations downloaded"),
+        "monitoring.survey.issued": _("survey invitations issued"),
+        "monitoring.analysis.issued": _("analysis sent to the colleges"),
     }
 
 
@@ -224,8 +229,9 @@ def emergency(request: HttpRequest, pk: int) -> HttpResponse:
 def pool(request: HttpRequest, pk: int) -> HttpResponse:
     round = selectors.round_get(request.viewer, pk)
     language = (request.LANGUAGE_CODE or "kk")[:2]
-    rows = [{**row, "name": row.get(f"name_{language}") or row["name_kk"], "region_label": region_name(row["region"])}
-            for row in round.pool]
+    labels = analytics.Labels()
+    rows = [{**row, "name": row.get(f"name_{language}") or row["name_kk"], "region_label": region_name(row["region"]),
+             "stratum_label": labels.stratum(row["stratum"])} for row in round.pool]
     page = Paginator(rows, 100).get_page(request.GET.get("page"))
     return render(request, "monitoring/pool.html", {"round": round, "page": page, "rows": page.object_list})
 
@@ -263,7 +269,9 @@ def draw(request: HttpRequest, pk: int) -> HttpResponse:
     for college in version.result["colleges"]:
         by_stratum.setdefault(college["stratum"], []).append(
             {**college, "name": names.get(college["code"], college["code"]), "reason_label": labels[college["reason"]]})
-    strata = [{**stratum, "colleges": by_stratum.get(stratum["key"], [])} for stratum in version.result["strata"]]
+    labels = analytics.Labels()
+    strata = [{**stratum, "colleges": by_stratum.get(stratum["key"], []), "label": labels.stratum(stratum["key"])}
+              for stratum in version.result["strata"]]
     selected_only = request.GET.get("show") == "selected"
     if selected_only:
         strata = [s for s in strata if s["quota"]]

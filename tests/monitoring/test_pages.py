@@ -15,6 +15,7 @@ from attestation.models import Document
 from monitoring.models import Act, Participant, Round, RoundCollege
 from monitoring.services import acts as act_services
 from monitoring.services import results as result_services
+from monitoring.services import rounds as round_services
 from tests.pdfs import pdf_text
 
 from .builders import (
@@ -31,7 +32,7 @@ from .builders import (
     selected_round,
 )
 from .test_api_flow import PDF, signature_png
-from .test_draw import colleges_across_regions
+from .test_draw import colleges_across_regions, frozen_and_seeded
 
 pytestmark = pytest.mark.django_db
 
@@ -250,3 +251,38 @@ def test_the_emergency_page_cancels_a_territory(page, ministry):
     assert "The testing is cancelled in 1 college(s)" in html
     assert {p.status for p in participants_of(round, north)} == {"released"}
     assert {p.status for p in participants_of(round, south)} == {"participant"}
+
+
+def test_every_audit_action_of_the_monitoring_has_words_for_people():
+    """The round page's audit log shows what happened in words, never a code such as «monitoring.survey.issued»:
+    every action the monitoring writes (audit_log, audit_entry or the rounds' _audit, with a literal action) has its
+    label."""
+    import re
+    from pathlib import Path
+
+    from monitoring.views.rounds import audit_labels
+
+    written = set()
+    for path in (Path(__file__).resolve().parents[2] / "monitoring").rglob("*.py"):
+        written |= set(re.findall(r'(?:action=|_audit\()"(monitoring\.[a-z_.]+)"', path.read_text("utf-8")))
+    assert len(written) > 25
+    assert written - set(audit_labels()) == set()
+
+
+def test_strata_are_shown_in_words_beside_their_keys(page, ministry):
+    """The college, pool and draw pages name a stratum in the reader's language (its key, the draw's verification
+    material, beside it in small print), never only as «astana/city/college/kk/small»."""
+    for n in range(4):  # one stratum of four colleges: one is drawn
+        college_with_students(f"strata-words-{n}", second_year=2, third_year=2, admin=False)
+    round = frozen_and_seeded(ministry)
+    with time_machine.travel(NOTICE_DAY, tick=False):
+        round_services.round_draw(round=round, by=ministry)
+        round_services.round_notify(round=round, by=ministry)
+    with scopes_disabled():
+        college = RoundCollege.objects.get(round=round).college_id
+    client = page(ministry, language="ru")
+    for url in (f"/monitoring/rounds/{round.pk}/colleges/{college}/", f"/monitoring/rounds/{round.pk}/pool/",
+                f"/monitoring/rounds/{round.pk}/draw/"):
+        html = client.get(url).content.decode()
+        assert "город Астана · город · колледж · Казахский · малый (до 500 обучающихся)" in html, url
+        assert "astana/city/college/kk/small" in html
