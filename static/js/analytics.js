@@ -20,6 +20,8 @@
     var means = document.getElementById("chart-means");
     if (means && data.groups.labels.length) {
       var national = data.groups.labels.map(function () { return data.groups.national; });
+      // One group gives the line a single point, which draws nothing: mark the national mean there as a vertical dash.
+      var single = data.groups.labels.length < 2;
       new window.Chart(means, {
         data: {
           labels: data.groups.labels,
@@ -27,8 +29,9 @@
             { type: "bar", label: text.mean, data: data.groups.means, backgroundColor: blue, order: 2 },
             { type: "bar", label: text.ci, data: data.groups.ci, backgroundColor: light, barPercentage: 0.35,
               grouped: false, order: 1 },
-            { type: "line", label: text.national, data: national, borderColor: orange, pointRadius: 0,
-              borderDash: [6, 4], order: 0 }
+            { type: "line", label: text.national, data: national, borderColor: orange, borderDash: [6, 4],
+              pointStyle: "line", pointRotation: 90, pointRadius: single ? 40 : 0, pointBorderWidth: 3,
+              pointBorderColor: orange, order: 0 }
           ]
         },
         options: Object.assign({}, common, { indexAxis: "y", scales: { x: { min: 0, max: 100 } } })
