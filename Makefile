@@ -47,6 +47,9 @@ bench: setup
 	$(PY) bench/commissions_protocol_pdf.py
 	$(PY) bench/appeals_pages.py
 	$(PY) bench/appeals_concurrent_filing.py
+	$(PY) bench/monitoring_draw.py
+	$(PY) bench/monitoring_import.py
+	$(PY) bench/monitoring_analytics.py
 
 compose-check:
 	docker-compose -f docker-compose.yml config --quiet

@@ -5,9 +5,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import SimpleRouter
 
 from . import api, tokens
+from .authorities import AuthorityViewSet
 
 colleges = SimpleRouter(use_regex_path=False)
 colleges.register("colleges", api.CollegeViewSet, basename="college")
+colleges.register("authorities", AuthorityViewSet, basename="authority")
 
 college = SimpleRouter(use_regex_path=False)
 college.register("members", api.MemberViewSet, basename="member")
@@ -37,5 +39,6 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     *[path("colleges/<slug:college>/", include(router.urls)) for _app, router in COLLEGE_ROUTERS],
     *[path("", include(f"{app}.api_urls")) for app in ("grading", "commissions", "appeals")],
+    path("monitoring/", include("monitoring.api_urls")),
     path("", include(colleges.urls)),
 ]

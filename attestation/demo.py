@@ -233,8 +233,10 @@ def demo_seed(*, students_per_group: int = 21) -> list[Login]:
         Login("secretary", "secretary", DEMO_PASSWORD, secretary_page),
         Login("commission chair", "chair", DEMO_PASSWORD, chair_page),
         Login("student", "student", DEMO_PASSWORD, f"/colleges/{DEMO_SLUG}/me/"),
-        Login("ministry", "ministry", DEMO_PASSWORD, "/monitoring/"),
-        Login("region", "region", DEMO_PASSWORD, "/monitoring/ (Almaty city's colleges only)"),
+        Login("ministry", "ministry", DEMO_PASSWORD, landing.get("ministry", "/monitoring/")),
+        Login("region", "region", DEMO_PASSWORD, landing.get("region", "/monitoring/ (Almaty city's colleges only)")),
+        *([Login("representative", "representative", DEMO_PASSWORD, landing["representative"])]
+          if "representative" in landing else []),
     ]
 
 

@@ -132,6 +132,8 @@ class User(AbstractUser):
         NONE = "", _("none")
         MINISTRY = "ministry", _("ministry")
         REGION = "region", _("regional education department")
+        # MON-13: records violation acts in the colleges of a round the ministry assigns them to.
+        REPRESENTATIVE = "representative", _("authorized representative of the ministry")
 
     full_name = models.CharField(_("full name"), max_length=255, blank=True)
     authority = models.CharField(_("authority"), max_length=16, choices=Authority.choices, blank=True,

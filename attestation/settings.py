@@ -289,6 +289,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CommissionKindEnum": "commissions.models.CommissionKind",
         "ReadmissionReasonEnum": "commissions.models.ReadmissionReason",
+        "CohortEnum": "monitoring.models.Cohort",
+        "CancelBasisEnum": "monitoring.models.CancelBasis",
     },
 }
 
@@ -313,6 +315,7 @@ STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("vendor/bootstrap", NODE_MODULES / "bootstrap" / "dist"),
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
+    ("vendor/chartjs", NODE_MODULES / "chart.js" / "dist"),
 ]
 # Generated documents and uploads live outside the web root and are served only through views
 # that check permissions; there is deliberately no MEDIA_URL route.
@@ -339,6 +342,8 @@ STORAGES = {
 }
 # Spreadsheet imports larger than this are refused with 413 before they are parsed.
 ATTESTATION_IMPORT_MAX_BYTES = int(env("ATTESTATION_IMPORT_MAX_BYTES", str(5 * 1024 * 1024)))
+# The testing centre's results file of a monitoring round is read as a stream (monitoring.resultsfile): a larger limit.
+MONITORING_RESULTS_MAX_BYTES = int(env("MONITORING_RESULTS_MAX_BYTES", str(64 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

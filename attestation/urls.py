@@ -3,7 +3,7 @@ from django.urls import include, path
 
 from . import tokens, views
 
-COLLEGE_PAGE_APPS = ("grading", "commissions", "appeals")
+COLLEGE_PAGE_APPS = ("grading", "commissions", "appeals", "monitoring")
 
 handler404 = "attestation.errors.json_404"
 handler500 = "attestation.errors.json_500"
@@ -18,7 +18,7 @@ urlpatterns = [
     path("api/v1/", include("attestation.api_urls")),
     path("v/<str:token>/", views.verify, name="verify"),
     path("colleges/<slug:college>/", include("attestation.page_urls")),
-    # Each app's pages of a college, in the app's own namespace (grading:…, commissions:…, appeals:…).
+    # Each app's pages of a college, in the namespace its page_urls names (grading:…, college_monitoring:…).
     *[path("colleges/<slug:college>/", include(f"{app}.page_urls")) for app in COLLEGE_PAGE_APPS],
     path("monitoring/", include("monitoring.urls")),
 ]

@@ -7,6 +7,7 @@ kind's own payload builder (``document_of``) and rendered by the pipeline's own 
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -84,6 +85,32 @@ CURRICULUM = [  # semester, code, kind, credits, hours, name_kk, name_ru
     (7, "ККЖ-01", "course_project", "2", 48, "Курстық жоба: дерекқоры бар клиент-серверлік қосымша",
      "Курсовой проект: клиент-серверное приложение с базой данных"),
 ]
+
+# The monitoring (ББЖМ / МОДО): a second long-named college beside the first in the round, subjects and items as
+# long as a testing centre's file and a representative write them, a seed with a long hash in it.
+OTHER_COLLEGE_KK = ("Түркістан облысы білім басқармасының «Кентау көпсалалы жоғары колледжі» шаруашылық жүргізу "
+                    "құқығындағы мемлекеттік коммуналдық кәсіпорны")
+OTHER_COLLEGE_RU = ("Государственное коммунальное казённое предприятие «Павлодарский высший политехнический колледж "
+                    "имени академика Шафика Чокина» управления образования Павлодарской области")
+MONITORING_YEAR = 2027
+MONITORING_DAY = date(2027, 11, 16)
+MONITORING_SEED = ("KASE 2027-10-01 18:00 · sha256 "
+                   "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08")
+MONITORING_SUBJECTS = ["Математика",
+                       "Кәсіптік модуль: объектіге бағытталған тілдерде бағдарламалық модульдерді әзірлеу және жөндеу"]
+MONITORING_ROOMS = [("Бас ғимарат, 305-аудитория", 19), ("Зертханалық корпус, 112-кабинет", 17)]
+ACT_ITEMS = [
+    {"item": "Ұялы телефон (смартфон), сенсорлық экранды, қорғаныш қабында, қосулы күйде", "make": "Samsung Galaxy "
+     "A54 5G (SM-A546E/DS)", "count": 1},
+    {"item": "Сымсыз құлаққап (Bluetooth-гарнитура) зарядтау қорабымен", "make": "Apple AirPods Pro (2-буын)",
+     "count": 2},
+    {"item": "Ақылды сағат", "make": "Xiaomi Redmi Watch 3 Active", "count": 1},
+    {"item": "Формулалар мен есептердің шешімдері жазылған шпаргалкалар (қағаз парақтар)", "make": "", "count": 14},
+    {"item": "Бағдарламаланатын инженерлік калькулятор", "make": "Casio fx-9860GIII", "count": 1},
+    {"item": "Анықтамалық әдебиет: «Жоғары математика есептерінің жинағы», 2-басылым", "make": "", "count": 1},
+]
+REPRESENTATIVE = "Христорождественская-Константинопольская Валентина-Александра Вячеславовна"
+OUTSIDER = "Жақсыбеков-Құрманғазиев Нұрсұлтан-Бауыржан Темірланұлы"
 
 
 @dataclass
@@ -275,19 +302,150 @@ def long_college(slug: str = "long-values") -> LongCollege:
         contested.percent_raw, contested.percent, contested.letter = Decimal("89.5"), 90, "A-"
         contested.save()
 
+        monitored = _monitoring(college, students)
+
     subjects = {"transcript": students[0].pk, "admission_order": order.pk, "commission_order": commission.pk,
                 "schedule": schedule.pk, "protocol": protocol.pk, "protocol_extract": rows[1].pk,
                 "diploma_decision": diploma.pk, "completion_certificate": certificate.pk, "appeal_protocol": appeal.pk,
-                "tech_failure_act": act.pk}
+                "tech_failure_act": act.pk, **monitored}
     return LongCollege(college, admin, students, subjects)
 
 
-def document_of(cast: LongCollege, kind_code: str, language: str) -> Document:
-    """The document of that kind as the pipeline would store it (unsaved): its content built now by the kind."""
-    kind = get_kind(kind_code)
+def _signature_png() -> bytes:
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGBA", (300, 120), (0, 0, 0, 0))
+    ImageDraw.Draw(image).line([(10, 100), (80, 20), (150, 90), (280, 30)], fill=(10, 20, 60, 255), width=4)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _monitoring(college: College, students: list[Student]) -> dict[str, int]:
+    """A monitoring round with results over the long college and another long-named one (and the year before, for
+    the year-over-year table): 40 participants in two rooms (two of them not seated yet, one excused), an act of
+    each annex with long names and items, results in two subjects, the survey's tallies. Returns the subjects of the
+    monitoring kinds (``violation_act_annex2``: the second annex, a form of ``violation_act``)."""
+    from monitoring import rules
+    from monitoring.models import (
+        DrawVersion,
+        Participant,
+        Result,
+        ResultImport,
+        Round,
+        RoundCollege,
+        SurveyBatch,
+        SurveyTally,
+    )
+    from monitoring.services.results import summaries_rebuild
+    from monitoring.survey import question_codes
+
+    other = College.objects.create(slug=f"{college.slug}-other", name_kk=OTHER_COLLEGE_KK, name_ru=OTHER_COLLEGE_RU,
+                                   name_en=OTHER_COLLEGE_RU, region="pavlodar", language="ru")
+    representative = user_make(f"{college.slug}-representative", authority=User.Authority.REPRESENTATIVE,
+                               full_name=REPRESENTATIVE)
+    subjects = {}
+    for year, status, testing_on in ((MONITORING_YEAR - 1, Round.Status.ANALYSED, date(MONITORING_YEAR - 1, 11, 17)),
+                                     (MONITORING_YEAR, Round.Status.RESULTS, MONITORING_DAY)):
+        current = year == MONITORING_YEAR
+        round = Round.objects.create(year=year, testing_on=testing_on, cohorts=["general", "professional"],
+                                     status=status, pool_sha256="0" * 64, seed=MONITORING_SEED,
+                                     notice_on=testing_on - timedelta(days=45))
+        draw = DrawVersion.objects.create(round=round, number=3, seed=MONITORING_SEED, pool_sha256="0" * 64,
+                                          share=rules.SHARE_DECIMAL, total=2, pool_size=8,
+                                          selected=sorted([college.slug, other.slug]))
+        batch = ResultImport.objects.create(round=round, file_sha256="1" * 64, rows=0, colleges=2)
+        for number, (where, people) in enumerate(((college, students), (other, students[:12])), start=1):
+            rc = RoundCollege.objects.create(
+                college=where, round=round, number=number, draw=draw, region=where.region, territory="city",
+                kind="college", language=where.language, band="medium",
+                stratum=rules.stratum_key(region=where.region, territory="city", kind="college",
+                                          language=where.language, band="medium"),
+                notified_at=_local(testing_on - timedelta(days=45), 10), results_imported_at=_local(
+                    testing_on + timedelta(days=2), 10))
+            people = people if current else people[:8]
+            seats = [(room, seat) for room, count in MONITORING_ROOMS for seat in range(1, count + 1)]
+            participants = Participant.objects.bulk_create([Participant(
+                college=where, round=round, round_college=rc, student=student if where == college else None,
+                code=rules.personal_code(year=year, college_number=number, sequence=index + 1),
+                full_name=student.full_name, group_name="АЖБҚЕ-23-1к" if index % 2 else "ПОИС-24-2р",
+                year_of_study=3 if index % 2 else 2, cohort="professional" if index % 2 else "general",
+                language=where.language, room=seats[index][0] if index < len(seats) else "",
+                seat=seats[index][1] if index < len(seats) else None,
+                status="excused" if index == 30 else "participant", excusal_reason="sanatorium" if index == 30 else "")
+                for index, student in enumerate(people)])
+            results = [Result(college=where, round=round, participant=p, subject=subject, variant=f"{2700 + i % 9}",
+                              score=Decimal(str(12 + (i * 7 + k * 5) % 28)) + (Decimal("0.5") if i % 3 else 0),
+                              maximum=Decimal(40), batch=batch)
+                       for i, p in enumerate(participants) if p.status == "participant"
+                       for k, subject in enumerate(MONITORING_SUBJECTS)]
+            if current and where == college:
+                acts = _acts(college, round, rc, participants, representative)
+                for result in results:
+                    act = acts.get(result.participant_id)
+                    if act is not None:
+                        result.annulled, result.annulled_by = True, act
+                subjects.update({"monitoring_notice": rc.pk, "monitoring_seating": rc.pk,
+                                 "monitoring_analysis": rc.pk, "violation_act": acts[participants[5].pk].pk,
+                                 "violation_act_annex2": acts[participants[12].pk].pk})
+                # The survey: 12 testees answered (shown), 3 teachers (fewer than 5: hidden).
+                SurveyBatch.objects.create(college=where, round=round, round_college=rc, respondent="student",
+                                           label="305", size=20)
+                for respondent, answers in (("student", 12), ("teacher", 3)):
+                    SurveyTally.objects.create(college=where, round=round, respondent=respondent, question="",
+                                               option=0, count=answers)
+                    SurveyTally.objects.bulk_create([
+                        SurveyTally(college=where, round=round, respondent=respondent, question=code, option=option,
+                                    count=answers // 5 + (1 if option > 5 - answers % 5 else 0))
+                        for code in question_codes(respondent) for option in range(1, 6)])
+            Result.objects.bulk_create(results)
+        summaries_rebuild(round=round, keys={(c.pk, subject, cohort) for c in (college, other)
+                                             for subject in MONITORING_SUBJECTS for cohort in round.cohorts})
+    return subjects
+
+
+def _acts(college: College, round, rc, participants: list, representative: User) -> dict:
+    """An act of each annex, drawn up on the testing day by the representative and signed on the screen."""
+    from django.core.files.base import ContentFile
+
+    from monitoring.models import Act
+
+    acts = {}
+    for participant, kind in ((participants[5], "forbidden_items"), (participants[12], "outsider")):
+        act = Act(college=college, round=round, round_college=rc, participant=participant, kind=kind,
+                  occurred_at=_local(MONITORING_DAY, 10, 47), room=participant.room, seat=participant.seat,
+                  variant="2741-Б", representative=representative, representative_name=REPRESENTATIVE,
+                  representative_signed_name=REPRESENTATIVE, testee_name=participant.full_name,
+                  testee_code=participant.code, testee_signed_name=participant.full_name)
+        if kind == "forbidden_items":
+            act.items, act.decision = ACT_ITEMS, "removed"
+            act.drawn_up_by = [REPRESENTATIVE, LONG_NAMES[1], LONG_NAMES[2]]
+        else:
+            act.stage, act.outsider_name, act.decision = "testing", OUTSIDER, "removed"
+            act.testee_signed_name = OUTSIDER
+        act.testee_signature.save("testee.png", ContentFile(_signature_png()), save=False)
+        act.representative_signature.save("representative.png", ContentFile(_signature_png()), save=False)
+        act.save()
+        participant.status = "removed" if kind == "forbidden_items" else "outsider"
+        participant.save(update_fields=["status"])
+        acts[participant.pk] = act
+    return acts
+
+
+# Kinds printed in more than one form: each further form is a case of its own (the case → its kind).
+FORMS = {"violation_act_annex2": "violation_act"}
+
+
+def kind_of(case: str) -> str:
+    return FORMS.get(case, case)
+
+
+def document_of(cast: LongCollege, case: str, language: str) -> Document:
+    """The document of that kind (or form of a kind, ``FORMS``) as the pipeline would store it (unsaved): its content
+    built now by the kind."""
+    kind = get_kind(kind_of(case))
     with scopes_disabled(), translation.override(language):
-        payload = kind.build_payload(college=cast.college, subject_id=cast.subjects[kind_code], language=language)
-    return Document(pk=900000 + len(kind_code), college=cast.college, kind=kind_code,
-                    subject_id=cast.subjects[kind_code], language=language, payload=payload,
-                    title=kind.title(payload, language), created_at=timezone.now())
+        payload = kind.build_payload(college=cast.college, subject_id=cast.subjects[case], language=language)
+    return Document(pk=900000 + len(case), college=cast.college, kind=kind.code, subject_id=cast.subjects[case],
+                    language=language, payload=payload, title=kind.title(payload, language), created_at=timezone.now())
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 API_OBJECTS: dict[str, Callable] = {}
 PAGE_KWARGS: dict[str, Callable] = {}
-APPS = ("attestation", "grading", "commissions", "appeals")
+APPS = ("attestation", "grading", "commissions", "appeals", "monitoring")
 
 
 def api_object(basename: str):

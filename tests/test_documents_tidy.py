@@ -18,15 +18,16 @@ from pypdf import PdfReader
 from attestation.documents.kinds import registered_kinds
 from attestation.documents.pipeline import document_pdf
 from attestation.models import Document
-from tests.documents_long import LONG_NAMES, document_of, long_college
+from tests.documents_long import FORMS, LONG_NAMES, document_of, kind_of, long_college
 from tests.pdfs import pdf_layout_problems, pdf_words
 
 pytestmark = pytest.mark.django_db
 
 LANGUAGES = ("kk", "ru")
 LEFT_MM, RIGHT_MM = 20, 10  # the page margins of print.css
-# Every kind the apps register (a new kind fails here until tests/documents_long.py gives it a subject).
-PRODUCED = sorted(kind.code for kind in registered_kinds())
+# Every kind the apps register (a new kind fails here until tests/documents_long.py gives it a subject), and every
+# further form of a kind (the violation act's second annex).
+PRODUCED = sorted([kind.code for kind in registered_kinds()] + list(FORMS))
 
 
 # The PDFs are left here for people to look at (``pdftoppm -png``), as the page crawl leaves its screenshots.
@@ -96,7 +97,19 @@ def signature_block(kind: str, language: str, payload: dict) -> tuple[list[str],
                     payload["justification"][-40:])
         if kind == "tech_failure_act":
             return [_("Technical secretary")], payload["act"]["description"][-40:]
+        if kind == "monitoring_seating":
+            last = (payload["unseated"] or payload["rooms"][-1]["testees"])[-1]
+            return [_("Head of the college"), _("Authorized representative of the ministry")], last["full_name"]
+        if kind == "violation_act":
+            act = payload["act"]
+            signers = [payload["testee"]["signed_name"], payload["representative"]["signed_name"], *act["drawn_up_by"]]
+            return signers, act["items"][-1]["item"] if act["items"] else act["outsider_name"]
     return None
+
+
+# Papers the regulation has no one sign: the schedule, the monitoring's notice and its analysis (the QR code and the
+# verification link tell who issued them).
+UNSIGNED = {"schedule", "monitoring_notice", "monitoring_analysis"}
 
 
 def test_every_kind_of_document_is_rendered_long():
@@ -116,9 +129,9 @@ def test_no_text_leaves_its_cell_or_the_page(documents, kind, language):
 @pytest.mark.parametrize("kind", PRODUCED)
 def test_the_signature_block_is_whole_and_stays_with_the_last_rows(documents, kind, language):
     payload, pdf = documents[kind, language]
-    block = signature_block(kind, language, payload)
-    if kind == "schedule":
-        assert block is None  # a schedule has no signatures
+    block = signature_block(kind_of(kind), language, payload)
+    if kind in UNSIGNED:
+        assert block is None  # no signatures
         return
     signatures, last_row = block
     pages = page_texts(pdf)
@@ -180,6 +193,11 @@ NUMBERS = {
     "diploma_decision": ["95", "3,83"],
     "completion_certificate": ["49"],
     "schedule": ["12"],
+    # The monitoring: counts, and the analysis's figures with one decimal (a mean of 57,8; 57,0 keeps its place).
+    "monitoring_notice": ["20", "40"],
+    "monitoring_seating": ["17", "37"],
+    "violation_act": ["14"],
+    "monitoring_analysis": ["74", "64,1", "70,3", "57,8", "57,0", "6,4", "0,0"],
 }
 # A number in exponent form (7E+1), not letters and digits of the verification link's token.
 EXPONENT = re.compile(r"(?<![\w/.-])\d+(?:[.,]\d+)?[eE][+-]?\d+(?!\w)")

@@ -97,8 +97,8 @@ def test_writes_cannot_point_at_another_college(api, cast_a, cast_b):
 def _page_routes():
     """(namespace:name, names of its URL kwargs) of every page under /colleges/<college>/."""
     routes = []
-    for module, namespace in [("attestation.page_urls", "college")] + [(f"{a}.page_urls", a)
-                                                                         for a in COLLEGE_PAGE_APPS]:
+    for module in ["attestation.page_urls"] + [f"{a}.page_urls" for a in COLLEGE_PAGE_APPS]:
+        namespace = import_module(module).app_name
         for pattern in import_module(module).urlpatterns:
             kwargs = sorted(set(re.findall(r"<(?:\w+:)?(\w+)>", str(pattern.pattern))))
             routes.append((f"{namespace}:{pattern.name}", kwargs))

@@ -70,8 +70,9 @@ class Command(BaseCommand):
                                                  f"{settings.CELERY_BROKER_URL.split('://')[0]}, database: "
                                                  f"{settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]})"))
             self.stdout.write("Demo logins (role, login, password, where):")
+            width = max(len(login.username) for login in logins)
             for login in logins:
-                self.stdout.write(f"  {login.role:<17} {login.username:<10} {login.password}   {login.where}")
+                self.stdout.write(f"  {login.role:<17} {login.username:<{width}} {login.password}   {login.where}")
             self.stdout.write("")
             call_command("runserver", addrport, use_reloader=False)
         except KeyboardInterrupt:
