@@ -138,7 +138,7 @@ def main() -> None:
                 _call(app, environ, body)
             profiler.disable()
             stats = pstats.Stats(profiler)
-            stats.sort_stats("cumulative").print_stats(45)
+            stats.sort_stats(os.environ.get("BENCH_PROFILE_SORT", "cumulative")).print_stats(45)
             print("statements (mean wall ms, the database's round trip included):")
             for sql, seconds in timings:
                 print(f"  {seconds * 1000:6.3f}  {sql[:150]}")
