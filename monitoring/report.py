@@ -11,6 +11,10 @@ numbers (WeasyPrint draws SVG) with its table beside it; year over year; the sat
 
 from __future__ import annotations
 
+import hashlib
+import json
+
+from django.core.cache import cache
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -21,6 +25,7 @@ from .models import Round, RoundCollege
 
 SCOPE_NATIONAL, SCOPE_REGION, SCOPE_COLLEGE = "national", "region", "college"
 BAR_HEIGHT = 40.0  # mm of the tallest bar in the distribution chart
+REPORT_CACHE_SECONDS = 24 * 3600
 AXIS_Y = 46.0  # mm from the chart's top to its axis: room above the tallest bar for its label
 
 
@@ -116,10 +121,19 @@ def authority_report_pdf(viewer: selectors.Viewer, round: Round, *, language: st
     else:
         scope, label = SCOPE_REGION, region_name(viewer.region, language)
     payload = report_payload(viewer, round, language=language, scope=scope, scope_label=label)
+    # The same figures give the same PDF: the rendered report is kept by its payload's digest, so the ministry's
+    # analysts asking for it again (or at once) cost one render until an import, an act or a new day changes it.
+    key = "monitoring-report:" + hashlib.sha256(
+        json.dumps([payload, language], sort_keys=True, default=str).encode()).hexdigest()
+    found = cache.get(key)
+    if found is not None:
+        return found
     with translation.override(language):
         html = html_render(ANALYSIS.template, {"payload": payload, "title": report_title(payload, language),
                                                "language": language})
-    return pdf_from_html(html, ANALYSIS.stylesheet)
+    pdf = pdf_from_html(html, ANALYSIS.stylesheet)
+    cache.set(key, pdf, REPORT_CACHE_SECONDS)
+    return pdf
 
 
 def _national_label(language: str) -> str:

@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from attestation.documents.pipeline import document_render
-from attestation.models import Document
+from attestation.models import Document, User
 from monitoring import analytics, rules, selectors
 from monitoring.report import _national_label as national_label
 from monitoring.services import acts as act_services
@@ -249,6 +249,33 @@ def test_the_national_report_reads_back_in_kazakh_and_russian(analysed, ministry
     text = pdf_text(response.content)
     for word in words:
         assert word in text, (word, text[:500])
+
+
+def test_the_report_is_rendered_once_for_the_same_figures_and_again_when_they_change(analysed, ministry, page,
+                                                                                      monkeypatch):
+    from attestation.documents import render
+
+    renders = []
+    real = render.pdf_from_html
+    monkeypatch.setattr(render, "pdf_from_html", lambda *a, **k: renders.append(1) or real(*a, **k))
+    round, colleges = analysed
+    client = page(ministry)
+    url = f"/monitoring/rounds/{round.pk}/analytics/report.pdf?language=kk"
+    first, again = client.get(url).content, client.get(url).content
+    assert first == again and len(renders) == 1
+    client.get(url.replace("=kk", "=ru"))
+    assert len(renders) == 2  # another language is another report
+    # A second act annuls another result: the figures change, and so does the report.
+    with scopes_disabled():
+        rep = User.objects.get(username="rep-analytics")
+    second = participants_of(round, colleges["alpha"])[1]
+    with time_machine.travel(local(TESTING_ON, 11, 30), tick=False):
+        act_services.act_record(round=round, by=rep, data=act_services.ActInput(
+            kind="outsider", participant=second, occurred_at=local(TESTING_ON, 10, 55), stage="entry",
+            outsider_name="Басқа Адам", testee_signed_name=second.full_name, representative_signed_name=rep.full_name,
+            testee_signature=signature_png(), representative_signature=signature_png()))
+    changed = client.get(url).content
+    assert len(renders) == 3 and pdf_text(changed) != pdf_text(first)
 
 
 def test_each_college_gets_its_analysis_through_the_pipeline(analysed, ministry):
